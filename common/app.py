@@ -1,0 +1,112 @@
+"""The application factory every process shares; each service adds its own blueprints."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+from flask import Flask, Response, current_app, g, request
+from flask_smorest import Api, Blueprint
+from redis import Redis
+from sqlalchemy.orm import Session
+
+from common import auth
+from common.db import Database
+from common.health import health_blueprint
+from common.logs import REQUEST_ID_HEADER, clean_request_id, configure_logging
+from common.problems import register_error_handlers
+from common.settings import Settings
+from common.tokens import TokenVerifier
+
+
+def build_app(
+    service: str,
+    import_name: str,
+    config: Mapping[str, Any] | None = None,
+    *,
+    api_blueprints: Iterable[Blueprint] = (),
+    with_database: bool = True,
+    on_ready: Callable[[Flask], None] | None = None,
+) -> Flask:
+    """A Flask app for ``service``: settings, database, Redis, tokens, errors, health, OpenAPI.
+
+    ``config`` overrides environment settings (tests pass DATABASE_URL and friends)
+    and is also copied into ``app.config``.
+    """
+    config = dict(config or {})
+    settings = Settings.from_env(service, overrides=config)
+    app = Flask(import_name)
+    app.config.update(
+        SETTINGS=settings,
+        MAX_CONTENT_LENGTH=settings.max_content_length,
+        INTERNAL_API_TOKEN=settings.internal_api_token,
+        API_TITLE=f"civic-points {service}",
+        API_VERSION="v1",
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX=f"/api/v1/docs/{service}",
+        OPENAPI_JSON_PATH="openapi.json",
+        JSON_SORT_KEYS=False,
+    )
+    app.config.update(config)
+    configure_logging(service, settings.log_level)
+
+    redis = Redis.from_url(settings.redis_url, socket_timeout=2, socket_connect_timeout=2)
+    app.extensions["redis"] = redis
+    checks: dict[str, Callable[[], None]] = {"redis": lambda: _ping(redis)}
+    if with_database:
+        database = Database()
+        database.init_app(app, settings.database_url)
+        checks = {"database": database.ping, **checks}
+    app.extensions["readiness_checks"] = checks
+    auth.init_app(
+        app, TokenVerifier(settings.jwt_public_key, settings.jwt_issuer, settings.jwt_audience)
+    )
+
+    api = Api(app, spec_kwargs={"servers": [{"url": "/"}]})
+    api.spec.components.security_scheme(
+        "bearer", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+    )
+    for blueprint in api_blueprints:
+        api.register_blueprint(blueprint)
+    app.extensions["civic_api"] = api
+    app.register_blueprint(health_blueprint())
+    register_error_handlers(app)
+    _install_request_id(app)
+    if on_ready is not None:
+        on_ready(app)
+    return app
+
+
+def _ping(redis: Redis) -> None:
+    redis.ping()
+
+
+def _install_request_id(app: Flask) -> None:
+    @app.before_request
+    def _start() -> None:
+        g.request_id = clean_request_id(request.headers.get(REQUEST_ID_HEADER))
+        g.started = time.perf_counter()
+
+    @app.after_request
+    def _finish(response: Response) -> Response:
+        request_id = g.get("request_id")
+        if request_id:
+            response.headers[REQUEST_ID_HEADER] = request_id
+        return response
+
+
+def session() -> Session:
+    """The current app context's database session."""
+    database: Database = current_app.extensions["database"]
+    return database.session
+
+
+def redis_client() -> Redis:
+    client: Redis = current_app.extensions["redis"]
+    return client
+
+
+def settings() -> Settings:
+    value: Settings = current_app.config["SETTINGS"]
+    return value

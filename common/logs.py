@@ -1,0 +1,51 @@
+"""JSON logs, one object a line, each carrying the request id of the call that caused it."""
+
+from __future__ import annotations
+
+import logging
+import sys
+import uuid
+
+from pythonjsonlogger.json import JsonFormatter
+
+REQUEST_ID_HEADER = "X-Request-ID"
+
+
+class _RequestIdFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            from flask import g, has_request_context
+
+            record.request_id = g.get("request_id") if has_request_context() else None
+        except Exception:  # logging must never fail
+            record.request_id = None
+        return True
+
+
+def configure_logging(process: str, level: str = "INFO") -> None:
+    root = logging.getLogger()
+    if getattr(root, "_civic_configured", False):
+        return
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(
+        JsonFormatter(
+            "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s",
+            rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
+            static_fields={"process": process},
+        )
+    )
+    handler.addFilter(_RequestIdFilter())
+    root.handlers = [handler]
+    root.setLevel(level)
+    root._civic_configured = True  # type: ignore[attr-defined]
+
+
+def new_request_id() -> str:
+    return uuid.uuid4().hex
+
+
+def clean_request_id(value: str | None) -> str:
+    """Keep a caller's id when it is short and printable, so ids cannot inject log lines."""
+    if value and len(value) <= 64 and value.replace("-", "").isalnum():
+        return value
+    return new_request_id()

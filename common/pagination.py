@@ -1,0 +1,56 @@
+"""Cursor pages: ``?limit=&cursor=`` in, ``{"items": [...], "next_cursor": ...}`` out.
+
+A cursor is the sort key of the last item seen, so a page stays stable while
+rows are added in front of it (offsets would shift under concurrent writes).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Callable
+from typing import Any
+
+from marshmallow import Schema, ValidationError, fields, validate
+
+from common.problems import Problem
+
+
+class PageArgs(Schema):
+    limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+    cursor = fields.String(load_default=None)
+
+
+def encode_cursor(*values: Any) -> str:
+    raw = json.dumps([str(v) for v in values], separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None, *converters: Callable[[str], Any]) -> list[Any] | None:
+    """The values a cursor holds, each passed through its converter (``str``, ``uuid.UUID``...)."""
+    if not cursor:
+        return None
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        values = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        if not isinstance(values, list) or len(values) != len(converters):
+            raise ValueError("wrong shape")
+        return [convert(str(v)) for convert, v in zip(converters, values, strict=True)]
+    except (ValueError, TypeError, UnicodeDecodeError) as exc:
+        raise Problem(
+            422,
+            "validation-error",
+            "The cursor is not one this API gave out.",
+            errors={"cursor": ["Not a valid cursor."]},
+        ) from exc
+
+
+def page(items: list[Any], limit: int, key: Any) -> dict[str, Any]:
+    """``items`` was fetched with ``limit + 1`` rows; ``key(item)`` gives its cursor values."""
+    has_more = len(items) > limit
+    items = items[:limit]
+    next_cursor = encode_cursor(*key(items[-1])) if has_more and items else None
+    return {"items": items, "next_cursor": next_cursor}
+
+
+__all__ = ["PageArgs", "ValidationError", "decode_cursor", "encode_cursor", "page"]

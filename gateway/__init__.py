@@ -1,0 +1,55 @@
+"""The gateway: identity, the only public entry, and the forwarder to the services."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import urllib3
+from flask import Flask
+
+from common.app import build_app
+from common.settings import ConfigurationError, Settings
+from common.tokens import TokenSigner, TokenVerifier
+
+SERVICES = ("volunteers", "points", "rewards")
+
+
+def _service_check(pool: urllib3.PoolManager, name: str, base_url: str) -> Any:
+    def check() -> None:
+        response = pool.request("GET", f"{base_url}/readyz", timeout=2.0, retries=False)
+        if response.status != 200:
+            raise RuntimeError(f"{name} answered {response.status}")
+
+    return check
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    from gateway import cli
+    from gateway.api.identity import blp as identity_blp
+    from gateway.proxy import ServiceProxy
+
+    app = build_app("gateway", __name__, config, api_blueprints=[identity_blp])
+    settings: Settings = app.config["SETTINGS"]
+    if not settings.jwt_private_key:
+        raise ConfigurationError(
+            "JWT_PRIVATE_KEY_FILE (or JWT_PRIVATE_KEY) is not set: the gateway signs access tokens"
+        )
+    app.extensions["token_signer"] = TokenSigner(
+        settings.jwt_private_key, settings.jwt_issuer, settings.jwt_audience, settings.access_token_ttl
+    )
+    upstreams = {name: settings.service_urls[name] for name in SERVICES}
+    health_pool = urllib3.PoolManager(num_pools=4, maxsize=2)
+    checks = app.extensions["readiness_checks"]
+    for name, base_url in upstreams.items():
+        checks[name] = _service_check(health_pool, name, base_url)
+    verifier: TokenVerifier = app.extensions["token_verifier"]
+    app.wsgi_app = ServiceProxy(  # type: ignore[method-assign]
+        app.wsgi_app,
+        upstreams,
+        verifier,
+        timeout=settings.upstream_timeout,
+        max_body=settings.max_content_length,
+    )
+    cli.init_app(app)
+    return app

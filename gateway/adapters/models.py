@@ -1,0 +1,55 @@
+"""The gateway's tables: users and their refresh tokens."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from sqlalchemy.dialects.postgresql import ARRAY, UUID
+
+from common.db import new_metadata
+from common.tables import plumbing_tables
+
+
+class Base(so.DeclarativeBase):
+    metadata = new_metadata()
+
+
+plumbing = plumbing_tables(Base.metadata)
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: so.Mapped[uuid.UUID] = so.mapped_column(UUID(as_uuid=True), primary_key=True)
+    username: so.Mapped[str] = so.mapped_column(sa.String(40))
+    username_key: so.Mapped[str] = so.mapped_column(sa.String(40), unique=True)
+    display_name: so.Mapped[str] = so.mapped_column(sa.String(100))
+    password_hash: so.Mapped[str] = so.mapped_column(sa.String(200))
+    roles: so.Mapped[list[str]] = so.mapped_column(ARRAY(sa.String(30)))
+    organization_ids: so.Mapped[list[uuid.UUID]] = so.mapped_column(
+        ARRAY(UUID(as_uuid=True)), server_default=sa.text("'{}'")
+    )
+    created_at: so.Mapped[datetime] = so.mapped_column(
+        sa.DateTime(timezone=True), server_default=sa.func.now()
+    )
+
+
+class RefreshToken(Base):
+    __tablename__ = "refresh_tokens"
+
+    id: so.Mapped[uuid.UUID] = so.mapped_column(UUID(as_uuid=True), primary_key=True)
+    user_id: so.Mapped[uuid.UUID] = so.mapped_column(
+        sa.ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    # every token descends from one login; reusing a spent one revokes the whole family
+    family_id: so.Mapped[uuid.UUID] = so.mapped_column(UUID(as_uuid=True), index=True)
+    token_hash: so.Mapped[bytes] = so.mapped_column(sa.LargeBinary(32), unique=True)
+    expires_at: so.Mapped[datetime] = so.mapped_column(sa.DateTime(timezone=True))
+    used_at: so.Mapped[datetime | None] = so.mapped_column(sa.DateTime(timezone=True))
+    revoked_at: so.Mapped[datetime | None] = so.mapped_column(sa.DateTime(timezone=True))
+    created_at: so.Mapped[datetime] = so.mapped_column(
+        sa.DateTime(timezone=True), server_default=sa.func.now()
+    )

@@ -1,0 +1,238 @@
+"""Forwarding ``/api/v1/...`` to the service that owns it.
+
+This sits in front of Flask as plain WSGI: a forwarded call is the hot path of
+the whole suite, so it does no routing table walk, no JSON parsing and no
+copying it does not need. Connections to each service are pooled; a service
+that does not answer becomes a 503 (refused) or 504 (too slow) problem.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+from urllib.parse import urlsplit
+
+import urllib3
+from urllib3.exceptions import (
+    HTTPError,
+    MaxRetryError,
+    NewConnectionError,
+    ProtocolError,
+    ReadTimeoutError,
+)
+
+from common.logs import clean_request_id
+from common.problems import PROBLEM_MEDIA_TYPE, problem_bytes
+from common.tokens import InvalidToken, TokenVerifier, bearer_token
+
+log = logging.getLogger(__name__)
+
+StartResponse = Callable[..., Any]
+WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
+
+# path prefix -> owning service; a prefix matches itself and anything below it
+ROUTES: dict[str, str] = {
+    "/api/v1/organizations": "volunteers",
+    "/api/v1/members": "volunteers",
+    "/api/v1/activities": "volunteers",
+    "/api/v1/hours": "volunteers",
+    "/api/v1/reports": "volunteers",
+    "/api/v1/stations": "volunteers",
+    "/api/v1/checkins": "volunteers",
+    "/api/v1/tasks": "volunteers",
+    "/api/v1/party": "volunteers",
+    "/api/v1/me/profile": "volunteers",
+    "/api/v1/me/service-record": "volunteers",
+    "/api/v1/service-records": "volunteers",
+    "/open311": "volunteers",
+    "/api/v1/points": "points",
+    "/api/v1/rewards": "rewards",
+    "/api/v1/redemptions": "rewards",
+    "/api/v1/docs/volunteers": "volunteers",
+    "/api/v1/docs/points": "points",
+    "/api/v1/docs/rewards": "rewards",
+}
+
+# never forwarded: they describe one hop, not the request (RFC 9110 section 7.6.1)
+_HOP_BY_HOP = frozenset(
+    {
+        "connection",
+        "keep-alive",
+        "proxy-authenticate",
+        "proxy-authorization",
+        "te",
+        "trailer",
+        "transfer-encoding",
+        "upgrade",
+        "content-length",
+    }
+)
+
+
+def match_service(path: str, routes: Mapping[str, str] = ROUTES) -> str | None:
+    """The service that owns ``path``: its longest matching prefix, on a segment boundary."""
+    best: str | None = None
+    for prefix, service in routes.items():
+        if (path == prefix or path.startswith(prefix + "/")) and (
+            best is None or len(prefix) > len(best)
+        ):
+            best = prefix
+    return routes[best] if best is not None else None
+
+
+class ServiceProxy:
+    def __init__(
+        self,
+        app: WSGIApp,
+        upstreams: Mapping[str, str],
+        verifier: TokenVerifier,
+        *,
+        timeout: float = 10.0,
+        max_body: int = 1024 * 1024,
+        pool_size: int = 16,
+        routes: Mapping[str, str] = ROUTES,
+    ) -> None:
+        self.app = app
+        self.verifier = verifier
+        self.max_body = max_body
+        self.routes = dict(routes)
+        self._route_cache: dict[str, str | None] = {}
+        # a connection the service closed while idle is retried once for reads;
+        # a POST is never sent twice
+        retries = urllib3.Retry(
+            total=2, connect=2, read=1, status=0, other=0, redirect=False, raise_on_status=False
+        )
+        self.pools: dict[str, urllib3.HTTPConnectionPool] = {}
+        for name, base_url in upstreams.items():
+            parts = urlsplit(base_url)
+            self.pools[name] = urllib3.HTTPConnectionPool(
+                parts.hostname or "127.0.0.1",
+                parts.port or 80,
+                maxsize=pool_size,
+                block=False,
+                timeout=urllib3.Timeout(connect=2.0, read=timeout),
+                retries=retries,
+            )
+
+    def _service_for(self, path: str) -> str | None:
+        # the first two segments decide the owner; cache on them, not on ids
+        head = "/".join(path.split("/", 5)[:5])
+        try:
+            return self._route_cache[head]
+        except KeyError:
+            service = match_service(head, self.routes)
+            if len(self._route_cache) < 1024:
+                self._route_cache[head] = service
+            return service
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "")
+        service = self._service_for(path) if path.startswith(("/api/v1/", "/open311")) else None
+        if service is None:
+            return self.app(environ, start_response)
+        request_id = clean_request_id(environ.get("HTTP_X_REQUEST_ID"))
+
+        def answer_problem(status: int, kind: str, detail: str, extra: list[tuple[str, str]] = []) -> Iterable[bytes]:  # noqa: B006
+            body = problem_bytes(status, kind, detail)
+            start_response(
+                f"{status} {_REASONS.get(status, '')}",
+                [
+                    ("Content-Type", PROBLEM_MEDIA_TYPE),
+                    ("Content-Length", str(len(body))),
+                    ("X-Request-ID", request_id),
+                    *extra,
+                ],
+            )
+            return [body]
+
+        authorization = environ.get("HTTP_AUTHORIZATION")
+        if authorization:
+            try:
+                token = bearer_token(authorization)
+                if token:
+                    self.verifier.verify(token)
+            except InvalidToken as exc:
+                return answer_problem(
+                    401,
+                    "invalid-token",
+                    f"The access token is not valid: {exc}",
+                    [("WWW-Authenticate", 'Bearer realm="civic"')],
+                )
+
+        body: bytes | None = None
+        length_header = environ.get("CONTENT_LENGTH")
+        if length_header:
+            try:
+                length = int(length_header)
+            except ValueError:
+                return answer_problem(400, "bad-request", "The Content-Length header is not a number.")
+            if length > self.max_body:
+                return answer_problem(
+                    413, "payload-too-large", "The request body is larger than this endpoint accepts."
+                )
+            body = environ["wsgi.input"].read(length) if length else b""
+        elif environ.get("HTTP_TRANSFER_ENCODING", "").lower() == "chunked":
+            body = environ["wsgi.input"].read(self.max_body + 1)
+            if len(body) > self.max_body:
+                return answer_problem(
+                    413, "payload-too-large", "The request body is larger than this endpoint accepts."
+                )
+
+        headers = {"X-Request-ID": request_id}
+        for key, value in environ.items():
+            if key.startswith("HTTP_"):
+                name = key[5:].replace("_", "-").title()
+                if name.lower() not in _HOP_BY_HOP and name != "X-Request-Id":
+                    headers[name] = value
+        if environ.get("CONTENT_TYPE"):
+            headers["Content-Type"] = environ["CONTENT_TYPE"]
+        client = environ.get("REMOTE_ADDR", "")
+        forwarded = environ.get("HTTP_X_FORWARDED_FOR")
+        headers["X-Forwarded-For"] = f"{forwarded}, {client}" if forwarded else client
+        query = environ.get("QUERY_STRING")
+        url = f"{path}?{query}" if query else path
+
+        try:
+            upstream = self.pools[service].urlopen(
+                environ["REQUEST_METHOD"],
+                url,
+                body=body,
+                headers=headers,
+                redirect=False,
+                assert_same_host=False,
+                preload_content=True,
+            )
+        except (MaxRetryError, NewConnectionError, ProtocolError, HTTPError) as exc:
+            if isinstance(exc, ReadTimeoutError) or (
+                isinstance(exc, MaxRetryError) and isinstance(exc.reason, ReadTimeoutError)
+            ):
+                log.warning("%s did not answer %s in time", service, path)
+                return answer_problem(
+                    504, "upstream-timeout", f"The {service} service did not answer in time."
+                )
+            log.warning("%s is unreachable: %s", service, exc)
+            return answer_problem(
+                503,
+                "service-unavailable",
+                f"The {service} service is unavailable; try again shortly.",
+                [("Retry-After", "5")],
+            )
+        response_headers = [
+            (name, value)
+            for name, value in upstream.headers.items()
+            if name.lower() not in _HOP_BY_HOP
+        ]
+        data = upstream.data
+        response_headers.append(("Content-Length", str(len(data))))
+        start_response(f"{upstream.status} {upstream.reason or ''}", response_headers)
+        return [data]
+
+
+_REASONS = {
+    400: "Bad Request",
+    401: "Unauthorized",
+    413: "Content Too Large",
+    503: "Service Unavailable",
+    504: "Gateway Timeout",
+}

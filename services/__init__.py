@@ -1,0 +1,1 @@
+"""The suite's back-end services: volunteers, points, rewards."""

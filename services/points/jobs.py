@@ -1,0 +1,5 @@
+"""Background jobs of the points service."""
+
+from common.scheduler import PeriodicJob
+
+PERIODIC: list[PeriodicJob] = []

@@ -1,0 +1,218 @@
+"""Test plumbing: real PostgreSQL and Redis, a database per service per test session.
+
+``make test`` runs pytest with DATABASE_URL and REDIS_URL pointing at real
+servers (the machine's, or embedded ones it started). A test session creates
+its own databases (prefix ``t<pid>_``) and its own Redis database number, so
+two sessions on one machine never see each other's data.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from redis import Redis
+
+from common.db import drop_database
+from common.migrations import APP_MODULES, upgrade
+from common.settings import database_url_for
+from common.tokens import TokenSigner, generate_key_pair
+
+APPS = tuple(APP_MODULES)
+PREFIX = f"t{os.getpid()}_"
+REDIS_DB_RANGE = range(1, 16)
+
+
+def _require_server_urls() -> tuple[str, str]:
+    database_url = os.environ.get("DATABASE_URL")
+    redis_url = os.environ.get("REDIS_URL")
+    if not database_url or not redis_url:
+        pytest.exit(
+            "DATABASE_URL and REDIS_URL must name real servers: run the tests with `make test`, "
+            "which starts embedded ones when they are not set",
+            returncode=3,
+        )
+    return database_url, redis_url
+
+
+def _claim_redis_db(redis_url: str) -> tuple[str, Redis]:
+    """A Redis database number no other live test session holds."""
+    base = Redis.from_url(redis_url, socket_connect_timeout=3)
+    try:
+        base.ping()
+    except Exception as exc:
+        pytest.exit(f"Redis at {redis_url} does not answer: {exc}", returncode=3)
+    for number in REDIS_DB_RANGE:
+        if base.set(f"civic:test-session:{number}", os.getpid(), nx=True, ex=3600):
+            stem = redis_url.split("?")[0].rstrip("/")
+            if stem.startswith("unix://"):
+                session_url = f"{stem}?db={number}"
+            else:
+                stem = stem.rsplit("/", 1)[0] if stem.count("/") > 2 else stem
+                session_url = f"{stem}/{number}"
+            client = Redis.from_url(session_url)
+            client.flushdb()
+            return session_url, client
+    pytest.exit("no free Redis database number for this test session", returncode=3)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if hasattr(config, "workerinput"):
+        return
+    database_url, redis_url = _require_server_urls()
+    engine = sa.create_engine(database_url_for(database_url, "postgres"))
+    try:
+        with engine.connect() as connection:
+            connection.execute(sa.text("SELECT 1"))
+    except Exception as exc:
+        pytest.exit(f"PostgreSQL at {database_url} does not answer: {exc}", returncode=3)
+    finally:
+        engine.dispose()
+    session_redis_url, _ = _claim_redis_db(redis_url)
+    keys = Path(config.rootpath) / "var" / "test-keys" / str(os.getpid())
+    keys.mkdir(parents=True, exist_ok=True)
+    private_pem, public_pem = generate_key_pair()
+    (keys / "private.pem").write_text(private_pem)
+    (keys / "public.pem").write_text(public_pem)
+    os.environ.update(
+        {
+            "DB_PREFIX": PREFIX,
+            "REDIS_URL": session_redis_url,
+            "JWT_PRIVATE_KEY_FILE": str(keys / "private.pem"),
+            "JWT_PUBLIC_KEY_FILE": str(keys / "public.pem"),
+            "INTERNAL_API_TOKEN": secrets.token_urlsafe(24),
+            "LOG_LEVEL": "WARNING",
+        }
+    )
+    config._civic_redis_url = session_redis_url  # type: ignore[attr-defined]
+    config._civic_base_redis_url = redis_url  # type: ignore[attr-defined]
+    config._civic_server_url = database_url  # type: ignore[attr-defined]
+    for app_name in APPS:
+        upgrade(app_name)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    server = getattr(config, "_civic_server_url", None)
+    if server is None:
+        return
+    for engine in _engines.values():
+        engine.dispose()
+    for app_name in APPS:
+        drop_database(server, PREFIX + app_name)
+    redis_url = config._civic_redis_url  # type: ignore[attr-defined]
+    client = Redis.from_url(redis_url)
+    client.flushdb()
+    number = redis_url.rsplit("=", 1)[-1] if "?db=" in redis_url else redis_url.rsplit("/", 1)[-1]
+    Redis.from_url(config._civic_base_redis_url).delete(  # type: ignore[attr-defined]
+        f"civic:test-session:{number}"
+    )
+
+
+def service_database_url(app_name: str) -> str:
+    return database_url_for(os.environ["DATABASE_URL"], PREFIX + app_name)
+
+
+_engines: dict[str, sa.Engine] = {}
+
+
+def engine_for(app_name: str) -> sa.Engine:
+    if app_name not in _engines:
+        _engines[app_name] = sa.create_engine(service_database_url(app_name), pool_size=2)
+    return _engines[app_name]
+
+
+def truncate_all(app_name: str) -> None:
+    engine = engine_for(app_name)
+    with engine.begin() as connection:
+        tables = connection.execute(
+            sa.text(
+                "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
+                "AND tablename <> 'alembic_version'"
+            )
+        ).scalars().all()
+        if tables:
+            names = ", ".join(f'"{t}"' for t in tables)
+            connection.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture(autouse=True)
+def clean_state(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Every test starts from empty databases and an empty Redis database."""
+    if request.node.get_closest_marker("keep_state") is None:
+        for app_name in APPS:
+            truncate_all(app_name)
+        Redis.from_url(os.environ["REDIS_URL"]).flushdb()
+    yield
+
+
+@pytest.fixture
+def redis_client() -> Redis:
+    return Redis.from_url(os.environ["REDIS_URL"])
+
+
+@pytest.fixture(scope="session")
+def signer() -> TokenSigner:
+    private = Path(os.environ["JWT_PRIVATE_KEY_FILE"]).read_text()
+    return TokenSigner(private, "civic-gateway", "civic", 900)
+
+
+TokenFactory = Callable[..., str]
+
+
+@pytest.fixture(scope="session")
+def make_token(signer: TokenSigner) -> TokenFactory:
+    """``make_token(roles=[...], orgs=[...], user_id=...)``: a signed access token."""
+
+    def make(
+        roles: list[str] | tuple[str, ...] = ("member",),
+        orgs: list[uuid.UUID] | tuple[uuid.UUID, ...] = (),
+        user_id: uuid.UUID | None = None,
+        username: str = "tester",
+        **kwargs: Any,
+    ) -> str:
+        return signer.sign(user_id or uuid.uuid4(), username, roles, orgs, **kwargs)
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def auth_header(make_token: TokenFactory) -> Callable[..., dict[str, str]]:
+    def header(**kwargs: Any) -> dict[str, str]:
+        return {"Authorization": f"Bearer {make_token(**kwargs)}"}
+
+    return header
+
+
+def _app(module: str) -> Iterator[Any]:
+    import importlib
+
+    app = importlib.import_module(module).create_app({"TESTING": True})
+    yield app
+    app.extensions["database"].engine.dispose()
+    app.extensions["redis"].close()
+
+
+@pytest.fixture(scope="session")
+def gateway_app() -> Iterator[Any]:
+    yield from _app("gateway")
+
+
+@pytest.fixture(scope="session")
+def volunteers_app() -> Iterator[Any]:
+    yield from _app("services.volunteers")
+
+
+@pytest.fixture(scope="session")
+def points_app() -> Iterator[Any]:
+    yield from _app("services.points")
+
+
+@pytest.fixture(scope="session")
+def rewards_app() -> Iterator[Any]:
+    yield from _app("services.rewards")
