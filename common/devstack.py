@@ -82,14 +82,22 @@ def start_embedded_redis() -> str:
     subprocess.run(
         [
             _redis_server_binary(),
-            "--port", "0",
-            "--unixsocket", str(REDIS_SOCKET),
-            "--unixsocketperm", "700",
-            "--dir", str(REDIS_DIR),
-            "--daemonize", "yes",
-            "--pidfile", str(REDIS_DIR / "redis.pid"),
-            "--logfile", str(REDIS_DIR / "redis.log"),
-            "--appendonly", "yes",
+            "--port",
+            "0",
+            "--unixsocket",
+            str(REDIS_SOCKET),
+            "--unixsocketperm",
+            "700",
+            "--dir",
+            str(REDIS_DIR),
+            "--daemonize",
+            "yes",
+            "--pidfile",
+            str(REDIS_DIR / "redis.pid"),
+            "--logfile",
+            str(REDIS_DIR / "redis.log"),
+            "--appendonly",
+            "yes",
         ],
         check=True,
     )
@@ -169,7 +177,9 @@ def run() -> int:
         _say(f"database of {app_name}: migrated")
     _say("the suite listens on http://127.0.0.1:8000 (gateway; API under /api/v1)")
     _say("services: volunteers :8001, points :8002, rewards :8003 (loopback only)")
-    _say("first admin: .venv/bin/flask --app gateway create-user admin --password '...' --role admin")
+    _say(
+        "first admin: .venv/bin/flask --app gateway create-user admin --password '...' --role admin"
+    )
     honcho = [sys.executable, "-m", "honcho", "start", "-f", str(PROJECT_ROOT / "Procfile")]
     process = subprocess.Popen(honcho, cwd=PROJECT_ROOT)
     try:
@@ -199,7 +209,9 @@ def exec_with_servers(command: list[str]) -> int:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
     parser.add_argument("action", choices=["run", "exec", "stop"])
     parser.add_argument("command", nargs=argparse.REMAINDER)
     args = parser.parse_args(argv)

@@ -34,7 +34,9 @@ def request_fingerprint() -> bytes:
     return hashlib.sha256(request.get_data(cache=True)).digest()
 
 
-def idempotent(table_getter: Callable[[], Table], session_getter: Callable[[], Session]) -> Callable[[F], F]:
+def idempotent(
+    table_getter: Callable[[], Table], session_getter: Callable[[], Session]
+) -> Callable[[F], F]:
     """Make a POST view idempotent; the view must not commit (this does, once, at the end)."""
 
     def decorator(view: F) -> F:
@@ -49,9 +51,7 @@ def idempotent(table_getter: Callable[[], Table], session_getter: Callable[[], S
                     "so that a retried request cannot act twice.",
                 )
             if len(key) > MAX_KEY_LENGTH:
-                raise Problem(
-                    400, "idempotency-key-invalid", "The Idempotency-Key is too long."
-                )
+                raise Problem(400, "idempotency-key-invalid", "The Idempotency-Key is too long.")
             table = table_getter()
             session = session_getter()
             scope = f"{current_principal().id}:{request.method}:{request.path}"[:200]
@@ -78,7 +78,9 @@ def idempotent(table_getter: Callable[[], Table], session_getter: Callable[[], S
                         "This Idempotency-Key was used with a different request body.",
                     )
                 replay = Response(
-                    stored.response_body, status=stored.status_code, content_type=stored.content_type
+                    stored.response_body,
+                    status=stored.status_code,
+                    content_type=stored.content_type,
                 )
                 replay.headers["Idempotent-Replayed"] = "true"
                 return replay

@@ -72,7 +72,9 @@ class OutboxRelay:
                 return 0
             batches: dict[str, list[dict[str, Any]]] = defaultdict(list)
             for row in rows:
-                envelope = Event(row.id, row.type, row.occurred_at, row.subject, row.data).envelope()
+                envelope = Event(
+                    row.id, row.type, row.occurred_at, row.subject, row.data
+                ).envelope()
                 queues = self.routes.get(row.type, ())
                 if not queues:
                     log.warning("event %s of type %s has no consumer", row.id, row.type)

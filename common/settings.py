@@ -76,9 +76,7 @@ class Settings:
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
-    def from_env(
-        cls, service: str, overrides: Mapping[str, object] | None = None
-    ) -> Settings:
+    def from_env(cls, service: str, overrides: Mapping[str, object] | None = None) -> Settings:
         env = environment()
         if overrides:
             env.update({k: str(v) for k, v in overrides.items() if v is not None})

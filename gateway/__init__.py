@@ -36,7 +36,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
             "JWT_PRIVATE_KEY_FILE (or JWT_PRIVATE_KEY) is not set: the gateway signs access tokens"
         )
     app.extensions["token_signer"] = TokenSigner(
-        settings.jwt_private_key, settings.jwt_issuer, settings.jwt_audience, settings.access_token_ttl
+        settings.jwt_private_key,
+        settings.jwt_issuer,
+        settings.jwt_audience,
+        settings.access_token_ttl,
     )
     upstreams = {name: settings.service_urls[name] for name in SERVICES}
     health_pool = urllib3.PoolManager(num_pools=4, maxsize=2)

@@ -17,7 +17,9 @@ def init_app(app: Flask) -> None:
     @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
     @click.option("--display-name", default=None)
     @click.option("--role", "roles", multiple=True, type=click.Choice(ROLES), help="repeatable")
-    def create_user(username: str, password: str, display_name: str | None, roles: tuple[str, ...]) -> None:
+    def create_user(
+        username: str, password: str, display_name: str | None, roles: tuple[str, ...]
+    ) -> None:
         """Create a user with the given roles (member is implied)."""
         if len(password) < 8:
             raise click.BadParameter("at least 8 characters", param_hint="--password")

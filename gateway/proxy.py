@@ -73,7 +73,7 @@ _HOP_BY_HOP = frozenset(
 def match_service(path: str, routes: Mapping[str, str] = ROUTES) -> str | None:
     """The service that owns ``path``: its longest matching prefix, on a segment boundary."""
     best: str | None = None
-    for prefix, service in routes.items():
+    for prefix, _service in routes.items():
         if (path == prefix or path.startswith(prefix + "/")) and (
             best is None or len(prefix) > len(best)
         ):
@@ -133,7 +133,11 @@ class ServiceProxy:
             return self.app(environ, start_response)
         request_id = clean_request_id(environ.get("HTTP_X_REQUEST_ID"))
 
-        def answer_problem(status: int, kind: str, detail: str, extra: list[tuple[str, str]] = []) -> Iterable[bytes]:  # noqa: B006
+        def answer_problem(
+            status: int, kind: str, detail: str, extra: list[tuple[str, str]] = None
+        ) -> Iterable[bytes]:  # noqa: B006
+            if extra is None:
+                extra = []
             body = problem_bytes(status, kind, detail)
             start_response(
                 f"{status} {_REASONS.get(status, '')}",
@@ -166,17 +170,23 @@ class ServiceProxy:
             try:
                 length = int(length_header)
             except ValueError:
-                return answer_problem(400, "bad-request", "The Content-Length header is not a number.")
+                return answer_problem(
+                    400, "bad-request", "The Content-Length header is not a number."
+                )
             if length > self.max_body:
                 return answer_problem(
-                    413, "payload-too-large", "The request body is larger than this endpoint accepts."
+                    413,
+                    "payload-too-large",
+                    "The request body is larger than this endpoint accepts.",
                 )
             body = environ["wsgi.input"].read(length) if length else b""
         elif environ.get("HTTP_TRANSFER_ENCODING", "").lower() == "chunked":
             body = environ["wsgi.input"].read(self.max_body + 1)
             if len(body) > self.max_body:
                 return answer_problem(
-                    413, "payload-too-large", "The request body is larger than this endpoint accepts."
+                    413,
+                    "payload-too-large",
+                    "The request body is larger than this endpoint accepts.",
                 )
 
         headers = {"X-Request-ID": request_id}

@@ -45,9 +45,7 @@ def _client_address() -> str:
 @blp.response(201, UserSchema)
 def register(data: dict[str, Any]) -> User:
     """Create a member account"""
-    return services.create_user(
-        session(), data["username"], data["password"], data["display_name"]
-    )
+    return services.create_user(session(), data["username"], data["password"], data["display_name"])
 
 
 @blp.post("/auth/token")
@@ -57,7 +55,10 @@ def token(data: dict[str, Any]) -> dict[str, object]:
     """Log in with a username and password"""
     limiter = RateLimiter(redis_client())
     per_account, per_address = _login_limits()
-    subjects = ((per_account, canonical_username(data["username"])), (per_address, _client_address()))
+    subjects = (
+        (per_account, canonical_username(data["username"])),
+        (per_address, _client_address()),
+    )
     wait = max(limiter.retry_after(limit, subject) for limit, subject in subjects)
     if wait:
         raise Problem(

@@ -26,7 +26,9 @@ class RegisterSchema(Schema):
 
 class LoginSchema(Schema):
     username = fields.String(required=True, validate=validate.Length(min=1, max=100))
-    password = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=MAX_PASSWORD_LENGTH))
+    password = fields.String(
+        required=True, load_only=True, validate=validate.Length(min=1, max=MAX_PASSWORD_LENGTH)
+    )
 
 
 class RefreshSchema(Schema):

@@ -38,7 +38,9 @@ def test_register_login_me(client):
     assert tokens.json["token_type"] == "Bearer"
     assert tokens.json["expires_in"] > 0
 
-    me = client.get("/api/v1/me", headers={"Authorization": f"Bearer {tokens.json['access_token']}"})
+    me = client.get(
+        "/api/v1/me", headers={"Authorization": f"Bearer {tokens.json['access_token']}"}
+    )
     assert me.status_code == 200
     assert me.json["id"] == created.json["id"]
     assert me.json["username"] == "alice"
@@ -85,7 +87,9 @@ def test_refresh_token_works_once_and_reuse_revokes_the_family(client):
     replay = client.post("/api/v1/auth/refresh", json={"refresh_token": first["refresh_token"]})
     assert replay.status_code == 401
     # the reuse looks like theft: the newer token of the same login is revoked too
-    stolen = client.post("/api/v1/auth/refresh", json={"refresh_token": second.json["refresh_token"]})
+    stolen = client.post(
+        "/api/v1/auth/refresh", json={"refresh_token": second.json["refresh_token"]}
+    )
     assert stolen.status_code == 401
 
 

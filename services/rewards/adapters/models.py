@@ -27,7 +27,9 @@ class Reward(Base):
     __tablename__ = "rewards"
     __table_args__ = (
         sa.CheckConstraint("cost > 0", name="cost_positive"),
-        sa.CheckConstraint("stock_remaining IS NULL OR stock_remaining >= 0", name="stock_not_negative"),
+        sa.CheckConstraint(
+            "stock_remaining IS NULL OR stock_remaining >= 0", name="stock_not_negative"
+        ),
     )
 
     id: so.Mapped[uuid.UUID] = so.mapped_column(UUID(as_uuid=True), primary_key=True)

@@ -46,6 +46,7 @@ def list_rewards(args: dict[str, Any]) -> dict[str, Any]:
     rows = list(session().scalars(query.limit(args["limit"] + 1)))
     result = page(rows, args["limit"], lambda r: (r.cost, r.id))
     result["items"] = [
-        {**RewardOut().dump(r), "eligible": True, "ineligible_reason": None} for r in result["items"]
+        {**RewardOut().dump(r), "eligible": True, "ineligible_reason": None}
+        for r in result["items"]
     ]
     return result

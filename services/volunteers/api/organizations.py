@@ -30,7 +30,9 @@ class OrganizationIn(Schema):
     @validates_schema
     def _station_has_a_place(self, data: dict[str, Any], **_: Any) -> None:
         if data.get("kind") == "station" and None in (
-            data.get("lat"), data.get("lng"), data.get("radius_m")
+            data.get("lat"),
+            data.get("lng"),
+            data.get("radius_m"),
         ):
             raise SchemaError("A station needs lat, lng and radius_m.", "radius_m")
 
