@@ -3,6 +3,17 @@
 An event travels from the producing service's outbox to the queue of every
 service that consumes it; the routing lives here, in one place, so a producer
 never has to know its consumers.
+
+The events of the suite (``subject`` is always the member the event is about):
+
+- ``hours.approved``: ``{hours_id, member_id, organization_id, minutes, approved_by}``
+- ``report.verified``: ``{report_id, member_id, organization_id, category}``
+- ``checkin.recorded``: ``{checkin_id, member_id, station_id, organization_id, day}``
+- ``task.completed``: ``{task_id, member_id, organization_id, kind}``
+- ``award.reversed``: ``{reverses_event_id, member_id, reason}``: claw back
+  whatever the event ``reverses_event_id`` paid (a verified report rejected later)
+
+``organization_id`` is the organisation the work counts for (leaderboards).
 """
 
 from __future__ import annotations
