@@ -170,6 +170,8 @@ def run() -> int:
     values = {**ensure_servers(), **ensure_keys()}
     write_runtime_env(values)
     os.environ.update(values)
+    # the Procfile's gunicorn and python are the virtualenv's
+    os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
     from common.migrations import APP_MODULES, upgrade
 
     for app_name in APP_MODULES:

@@ -128,16 +128,11 @@ class ServiceProxy:
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
-        service = self._service_for(path) if path.startswith(("/api/v1/", "/open311")) else None
-        if service is None:
-            return self.app(environ, start_response)
         request_id = clean_request_id(environ.get("HTTP_X_REQUEST_ID"))
 
         def answer_problem(
-            status: int, kind: str, detail: str, extra: list[tuple[str, str]] = None
-        ) -> Iterable[bytes]:  # noqa: B006
-            if extra is None:
-                extra = []
+            status: int, kind: str, detail: str, extra: tuple[tuple[str, str], ...] = ()
+        ) -> Iterable[bytes]:
             body = problem_bytes(status, kind, detail)
             start_response(
                 f"{status} {_REASONS.get(status, '')}",
@@ -150,6 +145,23 @@ class ServiceProxy:
             )
             return [body]
 
+        length = 0
+        length_header = environ.get("CONTENT_LENGTH")
+        if length_header:
+            try:
+                length = int(length_header)
+            except ValueError:
+                return answer_problem(400, "bad-request", "Content-Length is not a number.")
+        if length > self.max_body:
+            _discard(environ["wsgi.input"], length)
+            return answer_problem(
+                413, "payload-too-large", "The request body is larger than this API accepts."
+            )
+
+        service = self._service_for(path) if path.startswith(("/api/v1/", "/open311")) else None
+        if service is None:
+            return self.app(environ, start_response)
+
         authorization = environ.get("HTTP_AUTHORIZATION")
         if authorization:
             try:
@@ -161,32 +173,17 @@ class ServiceProxy:
                     401,
                     "invalid-token",
                     f"The access token is not valid: {exc}",
-                    [("WWW-Authenticate", 'Bearer realm="civic"')],
+                    (("WWW-Authenticate", 'Bearer realm="civic"'),),
                 )
 
         body: bytes | None = None
-        length_header = environ.get("CONTENT_LENGTH")
-        if length_header:
-            try:
-                length = int(length_header)
-            except ValueError:
-                return answer_problem(
-                    400, "bad-request", "The Content-Length header is not a number."
-                )
-            if length > self.max_body:
-                return answer_problem(
-                    413,
-                    "payload-too-large",
-                    "The request body is larger than this endpoint accepts.",
-                )
-            body = environ["wsgi.input"].read(length) if length else b""
+        if length:
+            body = environ["wsgi.input"].read(length)
         elif environ.get("HTTP_TRANSFER_ENCODING", "").lower() == "chunked":
             body = environ["wsgi.input"].read(self.max_body + 1)
             if len(body) > self.max_body:
                 return answer_problem(
-                    413,
-                    "payload-too-large",
-                    "The request body is larger than this endpoint accepts.",
+                    413, "payload-too-large", "The request body is larger than this API accepts."
                 )
 
         headers = {"X-Request-ID": request_id}
@@ -237,6 +234,20 @@ class ServiceProxy:
         response_headers.append(("Content-Length", str(len(data))))
         start_response(f"{upstream.status} {upstream.reason or ''}", response_headers)
         return [data]
+
+
+# Reading what the client already sent before answering 413 lets it see the
+# answer instead of a reset connection; past this much we stop being polite.
+_MAX_DISCARD = 16 * 1024 * 1024
+
+
+def _discard(stream: Any, length: int) -> None:
+    remaining = min(length, _MAX_DISCARD)
+    while remaining > 0:
+        chunk = stream.read(min(remaining, 65536))
+        if not chunk:
+            break
+        remaining -= len(chunk)
 
 
 _REASONS = {
