@@ -125,7 +125,7 @@ class Settings:
             jwt_private_key=read_key("JWT_PRIVATE_KEY") or None,
             access_token_ttl=int(env.get("ACCESS_TOKEN_TTL", "900")),
             refresh_token_ttl=int(env.get("REFRESH_TOKEN_TTL", str(30 * 24 * 3600))),
-            internal_api_token=env.get("INTERNAL_API_TOKEN", ""),
+            internal_api_token=read_key("INTERNAL_API_TOKEN").strip(),
             max_content_length=int(env.get("MAX_CONTENT_LENGTH", str(1024 * 1024))),
             service_urls=service_urls,
             upstream_timeout=float(env.get("UPSTREAM_TIMEOUT", "10")),

@@ -62,8 +62,17 @@ def _claim_redis_db(redis_url: str) -> tuple[str, Redis]:
     pytest.exit("no free Redis database number for this test session", returncode=3)
 
 
+UNIT_TESTS = Path(__file__).resolve().parent / "unit"
+
+
+def _only_unit_tests(config: pytest.Config) -> bool:
+    """Unit tests of pure code need no servers; anything else does."""
+    paths = [Path(str(arg).split("::")[0]).resolve() for arg in config.args]
+    return bool(paths) and all(p.is_relative_to(UNIT_TESTS) for p in paths)
+
+
 def pytest_configure(config: pytest.Config) -> None:
-    if hasattr(config, "workerinput"):
+    if hasattr(config, "workerinput") or _only_unit_tests(config):
         return
     database_url, redis_url = _require_server_urls()
     engine = sa.create_engine(database_url_for(database_url, "postgres"))
@@ -148,6 +157,9 @@ def truncate_all(app_name: str) -> None:
 @pytest.fixture(autouse=True)
 def clean_state(request: pytest.FixtureRequest) -> Iterator[None]:
     """Every test starts from empty databases and an empty Redis database."""
+    if request.path.is_relative_to(UNIT_TESTS) and "DB_PREFIX" not in os.environ:
+        yield
+        return
     if request.node.get_closest_marker("keep_state") is None:
         for app_name in APPS:
             truncate_all(app_name)
