@@ -1,0 +1,89 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from services.points.domain import holds as hold_rules
+from services.points.domain.expiry import NEVER, ExpiryPolicy
+from services.points.domain.lots import NotEnoughInLots, take
+from services.points.domain.rules import BadEvent, Rule, award_day, base_points, capped
+
+
+def test_hourly_rules_prorate_by_minutes():
+    rule = Rule("hours.approved", 10, "hour")
+    assert base_points(rule, 60) == 10
+    assert base_points(rule, 90) == 15
+    assert base_points(rule, 5) == 0
+    with pytest.raises(BadEvent):
+        base_points(rule, None)
+
+
+def test_per_event_rules_ignore_minutes():
+    assert base_points(Rule("report.verified", 20), None) == 20
+
+
+@given(st.integers(0, 10_000), st.integers(0, 500) | st.none(), st.integers(0, 600))
+def test_the_cap_trims_and_never_overpays(points, cap, already):
+    paid = capped(points, cap, already)
+    assert 0 <= paid <= points
+    if cap is not None:
+        assert already + paid <= max(cap, already)
+    else:
+        assert paid == points
+
+
+def test_rules_refuse_nonsense():
+    with pytest.raises(ValueError):
+        Rule("x", -1)
+    with pytest.raises(ValueError):
+        Rule("x", 1, "minute")
+
+
+def test_default_expiry_is_the_end_of_the_next_year():
+    policy = ExpiryPolicy.parse(None)
+    assert policy.expires_at(datetime(2026, 3, 5, 12, tzinfo=UTC)) == datetime(
+        2028, 1, 1, tzinfo=UTC
+    )
+    assert policy.expires_at(datetime(2026, 12, 31, 23, 59, tzinfo=UTC)) == datetime(
+        2028, 1, 1, tzinfo=UTC
+    )
+
+
+def test_expiry_in_days_and_never():
+    assert ExpiryPolicy.parse("30d").expires_at(datetime(2026, 1, 1, 15, tzinfo=UTC)) == datetime(
+        2026, 2, 1, tzinfo=UTC
+    )
+    assert ExpiryPolicy.parse("never").expires_at(datetime(2026, 1, 1, tzinfo=UTC)) == NEVER
+    with pytest.raises(ValueError):
+        ExpiryPolicy.parse("soon")
+
+
+def test_award_day_is_utc():
+    assert str(award_day(datetime(2026, 5, 1, 23, 30, tzinfo=UTC))) == "2026-05-01"
+
+
+@given(st.dictionaries(st.integers(1, 20), st.integers(1, 50), max_size=6), st.integers(0, 400))
+def test_take_is_fifo_and_exact(lots_by_day, wanted):
+    lots = {datetime(2026, 1, d, tzinfo=UTC): n for d, n in lots_by_day.items()}
+    if wanted > sum(lots.values()):
+        with pytest.raises(NotEnoughInLots):
+            take(lots, wanted)
+        return
+    taken = take(lots, wanted)
+    assert sum(n for _, n in taken) == wanted
+    days = [e for e, _ in taken]
+    assert days == sorted(days)
+    for e, n in taken[:-1]:
+        assert n == lots[e], "an earlier lot was left partly unspent"
+
+
+def test_a_hold_ends_once():
+    assert hold_rules.end(hold_rules.ACTIVE, hold_rules.CAPTURED) is True
+    assert hold_rules.end(hold_rules.CAPTURED, hold_rules.CAPTURED) is False
+    with pytest.raises(hold_rules.HoldNotActive):
+        hold_rules.end(hold_rules.CAPTURED, hold_rules.RELEASED)
+    with pytest.raises(hold_rules.HoldNotActive):
+        hold_rules.end(hold_rules.EXPIRED, hold_rules.CAPTURED)
