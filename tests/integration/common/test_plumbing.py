@@ -1,0 +1,182 @@
+"""The shared plumbing against real PostgreSQL and Redis: outbox relay, idempotency, limits."""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+import sqlalchemy as sa
+from flask import jsonify
+from flask_smorest import Blueprint
+from redis import Redis
+
+from common.app import build_app, session
+from common.events import Event
+from common.jobs import json_queue
+from common.outbox import OutboxRelay, emit
+from common.ratelimit import Limit, RateLimiter
+from common.scheduler import PeriodicJob, tick
+from services.rewards.adapters.models import plumbing
+from tests.conftest import engine_for
+
+
+@pytest.fixture
+def engine():
+    return engine_for("rewards")
+
+
+def test_relay_moves_events_in_order_and_marks_them_sent(engine, redis_client):
+    events = [Event.new("hours.approved", uuid.uuid4(), {"minutes": n}) for n in range(5)]
+    with engine.begin() as connection:
+        for event in events:
+            emit(connection, plumbing.outbox, event)
+    relay = OutboxRelay(engine, plumbing.outbox, redis_client, batch_size=3)
+    assert relay.drain() == 5
+    jobs = json_queue("points", redis_client).get_jobs()
+    delivered = [envelope for job in jobs for envelope in job.args[0]]
+    assert [e["id"] for e in delivered] == [str(e.id) for e in events]
+    assert all(job.func_name == "services.points.jobs.handle_events" for job in jobs)
+    with engine.connect() as connection:
+        unsent = connection.execute(
+            sa.select(sa.func.count()).where(plumbing.outbox.c.sent_at.is_(None))
+        ).scalar_one()
+    assert unsent == 0
+    assert relay.relay_once() == 0
+
+
+def test_relay_keeps_events_when_redis_is_down(engine):
+    event = Event.new("report.verified", uuid.uuid4(), {})
+    with engine.begin() as connection:
+        emit(connection, plumbing.outbox, event)
+    dead = Redis(host="127.0.0.1", port=1, socket_connect_timeout=0.2)
+    with pytest.raises(Exception):  # noqa: B017 - any connection error will do
+        OutboxRelay(engine, plumbing.outbox, dead).relay_once()
+    with engine.connect() as connection:
+        row = connection.execute(
+            sa.select(plumbing.outbox.c.sent_at).where(plumbing.outbox.c.id == event.id)
+        ).one()
+    assert row.sent_at is None
+
+
+def test_two_relays_at_once_send_each_event_once(engine, redis_client):
+    with engine.begin() as connection:
+        for n in range(200):
+            emit(connection, plumbing.outbox, Event.new("task.completed", uuid.uuid4(), {"n": n}))
+    relays = [OutboxRelay(engine, plumbing.outbox, redis_client, batch_size=20) for _ in range(2)]
+    with ThreadPoolExecutor(2) as pool:
+        moved = list(pool.map(lambda relay: relay.drain(), relays))
+    assert sum(moved) == 200
+    jobs = json_queue("points", redis_client).get_jobs()
+    ids = [envelope["id"] for job in jobs for envelope in job.args[0]]
+    assert len(ids) == len(set(ids)) == 200
+
+
+@pytest.fixture(scope="module")
+def idempotent_app():
+    from common.idempotency import idempotent
+
+    blp = Blueprint("probe", __name__, url_prefix="/api/v1/probe")
+
+    @blp.route("/events", methods=["POST"])
+    @idempotent(lambda: plumbing.idempotency_keys, session)
+    def make_event():
+        """Emit an event (slowly, so that retries overlap)"""
+        event = emit(session(), plumbing.outbox, Event.new("task.completed", uuid.uuid4(), {}))
+        time.sleep(0.3)
+        return jsonify(id=str(event.id)), 201
+
+    app = build_app("rewards", __name__, {"TESTING": True}, api_blueprints=[blp])
+    yield app
+    app.extensions["database"].engine.dispose()
+
+
+def _outbox_count(engine) -> int:
+    with engine.connect() as connection:
+        return connection.execute(sa.select(sa.func.count()).select_from(plumbing.outbox)).scalar()
+
+
+def test_idempotency_key_required_and_replayed(idempotent_app, auth_header, engine):
+    client = idempotent_app.test_client()
+    headers = auth_header()
+    assert client.post("/api/v1/probe/events", json={}, headers=headers).status_code == 400
+    keyed = {**headers, "Idempotency-Key": "k-1"}
+    first = client.post("/api/v1/probe/events", json={"a": 1}, headers=keyed)
+    again = client.post("/api/v1/probe/events", json={"a": 1}, headers=keyed)
+    assert first.status_code == again.status_code == 201
+    assert again.json == first.json
+    assert again.headers["Idempotent-Replayed"] == "true"
+    other_body = client.post("/api/v1/probe/events", json={"a": 2}, headers=keyed)
+    assert other_body.status_code == 422
+    assert _outbox_count(engine) == 1
+
+
+def test_same_key_from_ten_threads_acts_once(idempotent_app, make_token, engine):
+    user = uuid.uuid4()
+    headers = {
+        "Authorization": f"Bearer {make_token(user_id=user)}",
+        "Idempotency-Key": str(uuid.uuid4()),
+    }
+    barrier = threading.Barrier(10)
+
+    def call(_: int):
+        client = idempotent_app.test_client()
+        barrier.wait()
+        return client.post("/api/v1/probe/events", json={"x": 1}, headers=headers)
+
+    with ThreadPoolExecutor(10) as pool:
+        answers = list(pool.map(call, range(10)))
+    statuses = sorted(a.status_code for a in answers)
+    assert set(statuses) <= {201, 409}
+    assert 201 in statuses
+    assert len({a.get_data() for a in answers if a.status_code == 201}) == 1
+    assert _outbox_count(engine) == 1
+
+
+def test_keys_are_per_caller(idempotent_app, auth_header, engine):
+    client = idempotent_app.test_client()
+    for _ in range(2):
+        headers = {**auth_header(), "Idempotency-Key": "shared-key"}
+        assert client.post("/api/v1/probe/events", json={}, headers=headers).status_code == 201
+    assert _outbox_count(engine) == 2
+
+
+def test_rate_limiter_counts_per_subject(redis_client):
+    limiter = RateLimiter(redis_client)
+    limit = Limit("probe", 3, 60)
+    for _ in range(3):
+        assert limiter.retry_after(limit, "a") == 0
+        limiter.record(limit, "a")
+    assert 0 < limiter.retry_after(limit, "a") <= 60
+    assert limiter.retry_after(limit, "b") == 0
+    limiter.reset(limit, "a")
+    assert limiter.retry_after(limit, "a") == 0
+
+
+def test_scheduler_enqueues_each_slot_once(redis_client):
+    jobs = [PeriodicJob("services.points.jobs.noop", "points", 60)]
+    now = 1_000_020.0
+    assert tick(redis_client, jobs, now) == ["services.points.jobs.noop"]
+    # a second scheduler in the same slot does nothing
+    assert tick(redis_client, jobs, now + 1) == []
+    assert tick(redis_client, jobs, now + 60) == ["services.points.jobs.noop"]
+    assert json_queue("points", redis_client).count == 2
+
+
+def test_settings_fail_fast_without_required_values(monkeypatch, tmp_path):
+    from common.settings import ConfigurationError, Settings
+
+    monkeypatch.setattr("common.settings.RUNTIME_ENV_FILE", tmp_path / "absent.env")
+    monkeypatch.delenv("DATABASE_URL")
+    with pytest.raises(ConfigurationError, match="DATABASE_URL"):
+        Settings.from_env("points")
+    monkeypatch.setenv("DATABASE_URL", "postgresql://db/postgres")
+    monkeypatch.delenv("REDIS_URL")
+    with pytest.raises(ConfigurationError, match="REDIS_URL"):
+        Settings.from_env("points")
+    monkeypatch.setenv("REDIS_URL", "redis://cache/0")
+    monkeypatch.delenv("JWT_PUBLIC_KEY_FILE")
+    with pytest.raises(ConfigurationError, match="JWT_PUBLIC_KEY"):
+        Settings.from_env("points")
