@@ -5,12 +5,43 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import sqlalchemy as sa
 from flask import Flask
 
 from common.app import build_app
+from services.points.config import PointsConfig
+
+
+def _run_as_role(engine: sa.Engine, role: str) -> None:
+    """Every connection of the service runs as ``role`` (no UPDATE/DELETE on the journal),
+    when the login role may become it; otherwise the login role's privileges stay."""
+
+    @sa.event.listens_for(engine, "connect")
+    def _set_role(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute(
+                "SELECT pg_has_role(current_user, oid, 'MEMBER') FROM pg_roles WHERE rolname = %s",
+                (role,),
+            )
+            row = cursor.fetchone()
+            if row and row[0]:
+                cursor.execute(f'SET ROLE "{role}"')
+        finally:
+            cursor.close()
+        dbapi_connection.commit()
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    from services.points import cli
     from services.points.api.balances import blp as balances
+    from services.points.api.internal import blp as internal
+    from services.points.api.rules import blp as rules
 
-    return build_app("points", __name__, config, api_blueprints=[balances])
+    app = build_app("points", __name__, config, api_blueprints=[balances, rules, internal])
+    points_config = PointsConfig.from_env({**app.config["SETTINGS"].extra, **dict(config or {})})
+    app.extensions["points_config"] = points_config
+    if points_config.db_role:
+        _run_as_role(app.extensions["database"].engine, points_config.db_role)
+    cli.init_app(app)
+    return app

@@ -1,5 +1,99 @@
-"""Background jobs of the points service."""
+"""Background jobs of the points service.
 
+``handle_events`` takes a whole batch of event envelopes (the outbox relay
+enqueues one job per batch), pays them in one transaction and then adds the
+points to the leaderboards. The periodic jobs release overdue holds, expire old
+lots and forget idempotency keys past their retention (30 days).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import current_app
+
+from common.app import redis_client, session
+from common.idempotency import purge_expired_keys
+from common.jobs import runs_in_app
 from common.scheduler import PeriodicJob
+from services.points import services
+from services.points.adapters import leaderboard
+from services.points.adapters.models import plumbing
+from services.points.config import PointsConfig
 
-PERIODIC: list[PeriodicJob] = []
+log = logging.getLogger(__name__)
+
+QUEUE = "points"
+
+PERIODIC: list[PeriodicJob] = [
+    PeriodicJob("services.points.jobs.expire_holds", QUEUE, 30),
+    PeriodicJob("services.points.jobs.expire_lots", QUEUE, 3600),
+    PeriodicJob("services.points.jobs.purge_idempotency_keys", QUEUE, 6 * 3600),
+]
+
+
+def _config() -> PointsConfig:
+    value: PointsConfig = current_app.extensions["points_config"]
+    return value
+
+
+def process_batch(envelopes: list[dict[str, Any]]) -> dict[str, int]:
+    """Pay one batch inside the current app context; commit, then update the leaderboards."""
+    db = session()
+    try:
+        result = services.handle_events(db, _config(), envelopes)
+        db.commit()
+    except BaseException:
+        db.rollback()
+        raise
+    if result.scores:
+        try:
+            leaderboard.record(redis_client(), result.scores)
+        except Exception as exc:  # the ledger is right; the boards rebuild from it
+            log.warning("leaderboard update failed (%s); boards will rebuild", exc)
+    summary = {
+        "received": result.received,
+        "duplicates": result.duplicates,
+        "paid": result.paid,
+        "points": result.points,
+        "reversed": result.reversed,
+        "parked": result.parked,
+    }
+    log.info("points batch: %s", summary)
+    return summary
+
+
+@runs_in_app("services.points")
+def handle_events(envelopes: list[dict[str, Any]]) -> dict[str, int]:
+    return process_batch(envelopes)
+
+
+def _repeat(step: Any) -> int:
+    db = session()
+    total = 0
+    while True:
+        try:
+            done = int(step(db, _config()))
+            db.commit()
+        except BaseException:
+            db.rollback()
+            raise
+        total += done
+        if done == 0:
+            return total
+
+
+@runs_in_app("services.points")
+def expire_holds() -> int:
+    return _repeat(services.expire_holds)
+
+
+@runs_in_app("services.points")
+def expire_lots() -> int:
+    return _repeat(services.expire_lots)
+
+
+@runs_in_app("services.points")
+def purge_idempotency_keys() -> int:
+    return purge_expired_keys(session(), plumbing.idempotency_keys)

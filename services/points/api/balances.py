@@ -1,53 +1,151 @@
-"""A member's balance."""
+"""Balances, history, adjustments, leaderboards and the ledger check."""
 
 from __future__ import annotations
 
 import uuid
 from typing import Any
 
+import sqlalchemy as sa
+from flask import current_app
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields
 
-from common.app import session
-from common.auth import current_principal, require_auth
+from common.app import redis_client, session
+from common.auth import current_principal, require_auth, require_roles
+from common.idempotency import idempotent
+from common.pagination import PageArgs, decode_cursor, encode_cursor, page
 from common.problems import Problem
-from services.points.adapters.models import Account
+from services.points import services
+from services.points.adapters import leaderboard as boards
+from services.points.adapters.models import ParkedEvent, plumbing
+from services.points.api.schemas import (
+    AdjustmentIn,
+    BalanceSchema,
+    LeaderboardQuery,
+    LeaderboardSchema,
+    MemberQuery,
+    ParkedPage,
+    ReconcileSchema,
+    TransactionPage,
+    TransactionQuery,
+)
+from services.points.config import PointsConfig
 
-blp = Blueprint("balances", __name__, url_prefix="/api/v1/points", description="Balances")
+blp = Blueprint("balances", __name__, url_prefix="/api/v1/points", description="Points")
 
 
-class ExpiringSchema(Schema):
-    points = fields.Integer()
-    expires_at = fields.DateTime()
+def config() -> PointsConfig:
+    value: PointsConfig = current_app.extensions["points_config"]
+    return value
 
 
-class BalanceSchema(Schema):
-    member_id = fields.UUID()
-    available = fields.Integer()
-    held = fields.Integer()
-    lifetime_earned = fields.Integer()
-    expiring = fields.List(fields.Nested(ExpiringSchema))
-
-
-class BalanceQuery(Schema):
-    member_id = fields.UUID(load_default=None)
+def _whose(member_id: uuid.UUID | None) -> uuid.UUID:
+    principal = current_principal()
+    wanted = member_id or principal.id
+    if wanted != principal.id and not principal.is_admin:
+        raise Problem(403, "forbidden", "Only admins may read another member's points.")
+    return wanted
 
 
 @blp.get("/balance")
 @require_auth
-@blp.arguments(BalanceQuery, location="query")
+@blp.arguments(MemberQuery, location="query")
 @blp.response(200, BalanceSchema)
 def balance(args: dict[str, Any]) -> dict[str, Any]:
     """The caller's points (admins may ask for any member's)"""
+    return services.balance(session(), _whose(args["member_id"]), config())
+
+
+@blp.get("/transactions")
+@require_auth
+@blp.arguments(TransactionQuery, location="query")
+@blp.response(200, TransactionPage)
+def transactions(args: dict[str, Any]) -> dict[str, Any]:
+    """The caller's transfers, newest first (admins may ask for any member's)"""
+    member_id = _whose(args["member_id"])
+    after = decode_cursor(args["cursor"], int)
+    rows = services.transactions(
+        session(), member_id, args["limit"] + 1, after[0] if after else None
+    )
+    return page(rows, args["limit"], lambda t: (t["seq"],))
+
+
+@blp.post("/adjustments")
+@require_roles("admin")
+@idempotent(lambda: plumbing.idempotency_keys, session)
+@blp.arguments(AdjustmentIn)
+@blp.response(201, BalanceSchema)
+def adjust(data: dict[str, Any]) -> dict[str, Any]:
+    """Add or take points by hand (admin; needs an Idempotency-Key)"""
     principal = current_principal()
-    member_id: uuid.UUID = args["member_id"] or principal.id
-    if member_id != principal.id and not principal.is_admin:
-        raise Problem(403, "forbidden", "Only admins may read another member's balance.")
-    account = session().get(Account, member_id)
+    return services.adjust(
+        session(),
+        config(),
+        member_id=data["member_id"],
+        amount=data["amount"],
+        reason=data["reason"],
+        actor=principal.id,
+        idempotency_key=_idempotency_key(),
+    )
+
+
+def _idempotency_key() -> str:
+    from flask import request
+
+    return request.headers.get("Idempotency-Key", "").strip()
+
+
+@blp.get("/leaderboard")
+@require_auth
+@blp.arguments(LeaderboardQuery, location="query")
+@blp.response(200, LeaderboardSchema)
+def leaderboard(args: dict[str, Any]) -> dict[str, Any]:
+    """The month's top earners of an organisation, or of the whole district"""
+    organization_id, period = args["organization_id"], args["period"]
+    rows, _ = boards.top(
+        redis_client(),
+        organization_id,
+        period,
+        args["limit"],
+        lambda: services.leaderboard_scores(session(), organization_id, period),
+    )
     return {
-        "member_id": member_id,
-        "available": account.available if account else 0,
-        "held": account.held if account else 0,
-        "lifetime_earned": account.lifetime_earned if account else 0,
-        "expiring": [],
+        "organization_id": organization_id,
+        "period": period,
+        "items": [
+            {"rank": n, "member_id": m, "points": p} for n, (m, p) in enumerate(rows, start=1)
+        ],
     }
+
+
+@blp.get("/reconcile")
+@require_roles("admin")
+@blp.response(200, ReconcileSchema)
+def reconcile() -> dict[str, Any]:
+    """Check the whole ledger: sums, replays, hash chains, lots and holds (admin)"""
+    db = session()
+    db.execute(sa.text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"))
+    report = services.reconcile(db)
+    db.rollback()
+    return report.as_dict()
+
+
+@blp.get("/parked-events")
+@require_roles("admin")
+@blp.arguments(PageArgs, location="query")
+@blp.response(200, ParkedPage)
+def parked_events(args: dict[str, Any]) -> dict[str, Any]:
+    """Events the consumer kept without paying them (unknown type, no rule, bad data)"""
+    query = sa.select(ParkedEvent).order_by(
+        ParkedEvent.received_at.desc(), ParkedEvent.event_id.desc()
+    )
+    after = decode_cursor(args["cursor"], str, uuid.UUID)
+    if after:
+        query = query.where(
+            sa.tuple_(ParkedEvent.received_at, ParkedEvent.event_id)
+            < sa.tuple_(sa.cast(after[0], sa.DateTime(timezone=True)), after[1])
+        )
+    rows = list(session().scalars(query.limit(args["limit"] + 1)))
+    return page(rows, args["limit"], lambda e: (e.received_at.isoformat(), e.event_id))
+
+
+__all__ = ["blp", "encode_cursor"]

@@ -222,8 +222,12 @@ class MemberState:
         created_at: datetime,
         reference: str,
         description: str,
+        system_account: str | None = None,
     ) -> Entry:
-        """Append a transfer to this account: balances, sequence and chain move together."""
+        """Append a transfer to this account: balances, sequence and chain move together.
+
+        ``system_account`` names the exact system account row (a shard) it meets;
+        by default the kind's system account."""
         change = effect(kind, amount, direction)
         available = self.available + change.available
         held = self.held + change.held
@@ -237,7 +241,7 @@ class MemberState:
             amount=amount,
             direction=direction,
             member_id=self.member_id,
-            system_account=SYSTEM_ACCOUNT_OF[kind],
+            system_account=system_account or SYSTEM_ACCOUNT_OF[kind],
             seq=self.seq + 1,
             available_after=available,
             held_after=held,

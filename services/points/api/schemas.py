@@ -1,0 +1,152 @@
+"""The points API's schemas: the contract, and the OpenAPI document's source."""
+
+from __future__ import annotations
+
+import re
+
+from marshmallow import Schema, fields, validate
+
+from common.pagination import PageArgs
+from services.points.domain.rules import PER
+
+PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+
+
+class ExpiringSchema(Schema):
+    points = fields.Integer()
+    expires_at = fields.DateTime()
+
+
+class BalanceSchema(Schema):
+    member_id = fields.UUID()
+    available = fields.Integer()
+    held = fields.Integer()
+    lifetime_earned = fields.Integer()
+    expiring = fields.List(fields.Nested(ExpiringSchema))
+
+
+class MemberQuery(Schema):
+    member_id = fields.UUID(load_default=None, metadata={"description": "admins only"})
+
+
+class TransactionQuery(PageArgs, MemberQuery):
+    pass
+
+
+class TransactionSchema(Schema):
+    id = fields.UUID()
+    kind = fields.String()
+    amount = fields.Integer(metadata={"description": "change of the available points"})
+    held_change = fields.Integer(metadata={"description": "change of the held points"})
+    available_after = fields.Integer()
+    held_after = fields.Integer()
+    created_at = fields.DateTime()
+    reference = fields.String()
+    description = fields.String()
+
+
+class TransactionPage(Schema):
+    items = fields.List(fields.Nested(TransactionSchema))
+    next_cursor = fields.String(allow_none=True)
+
+
+class AdjustmentIn(Schema):
+    member_id = fields.UUID(required=True)
+    amount = fields.Integer(
+        required=True,
+        validate=[
+            validate.Range(min=-1_000_000_000, max=1_000_000_000),
+            validate.NoneOf([0], error="An adjustment moves points."),
+        ],
+    )
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=500))
+
+
+class RuleIn(Schema):
+    points = fields.Integer(required=True, validate=validate.Range(min=0, max=1_000_000))
+    per = fields.String(required=True, validate=validate.OneOf(PER))
+    daily_cap = fields.Integer(load_default=None, validate=validate.Range(min=0, max=10_000_000))
+
+
+class RuleSchema(Schema):
+    event_type = fields.String()
+    points = fields.Integer()
+    per = fields.String()
+    daily_cap = fields.Integer(allow_none=True)
+    effective_from = fields.DateTime()
+
+
+class RuleList(Schema):
+    items = fields.List(fields.Nested(RuleSchema))
+
+
+class LeaderboardQuery(Schema):
+    organization_id = fields.UUID(load_default=None)
+    period = fields.String(required=True, validate=validate.Regexp(PERIOD, error="Use YYYY-MM."))
+    limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+
+
+class LeaderboardEntry(Schema):
+    rank = fields.Integer()
+    member_id = fields.UUID()
+    points = fields.Integer()
+
+
+class LeaderboardSchema(Schema):
+    organization_id = fields.UUID(allow_none=True)
+    period = fields.String()
+    items = fields.List(fields.Nested(LeaderboardEntry))
+
+
+class DiscrepancySchema(Schema):
+    account = fields.String()
+    check = fields.String()
+    detail = fields.String()
+
+
+class ReconcileSchema(Schema):
+    ok = fields.Boolean()
+    accounts = fields.Integer()
+    transfers = fields.Integer()
+    member_total = fields.Integer()
+    system_total = fields.Integer()
+    problems = fields.List(fields.Nested(DiscrepancySchema))
+
+
+class ParkedEventSchema(Schema):
+    event_id = fields.UUID()
+    type = fields.String()
+    reason = fields.String()
+    envelope = fields.Dict()
+    received_at = fields.DateTime()
+
+
+class ParkedPage(Schema):
+    items = fields.List(fields.Nested(ParkedEventSchema))
+    next_cursor = fields.String(allow_none=True)
+
+
+class HoldIn(Schema):
+    member_id = fields.UUID(required=True)
+    amount = fields.Integer(required=True, validate=validate.Range(min=1, max=1_000_000_000))
+    deadline = fields.AwareDateTime(load_default=None, metadata={"description": "or ttl_seconds"})
+    ttl_seconds = fields.Integer(load_default=None, validate=validate.Range(min=1))
+    reference = fields.String(required=True, validate=validate.Length(min=1, max=300))
+    description = fields.String(load_default="", validate=validate.Length(max=500))
+
+
+class HoldSchema(Schema):
+    id = fields.UUID()
+    member_id = fields.UUID()
+    amount = fields.Integer()
+    status = fields.String()
+    deadline = fields.DateTime()
+    reference = fields.String()
+    description = fields.String()
+    created_at = fields.DateTime()
+    ended_at = fields.DateTime(allow_none=True)
+
+
+class HoldResult(Schema):
+    hold = fields.Nested(HoldSchema)
+    balance = fields.Nested(BalanceSchema)
