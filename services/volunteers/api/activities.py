@@ -1,0 +1,118 @@
+"""Activities coordinators publish, and members' sign-ups."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Response
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+
+from common.app import session
+from common.auth import current_principal, require_auth, require_roles
+from common.pagination import PageArgs, decode_cursor, page
+from services.volunteers import services
+from services.volunteers.adapters.models import Activity, ActivitySignup
+
+blp = Blueprint("activities", __name__, url_prefix="/api/v1", description="Activities")
+
+
+class ActivityIn(Schema):
+    title = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    organization_id = fields.UUID(required=True)
+    starts_at = fields.AwareDateTime(required=True)
+    ends_at = fields.AwareDateTime(required=True)
+    capacity = fields.Integer(load_default=None, validate=validate.Range(min=1, max=100_000))
+    location = fields.String(load_default="", validate=validate.Length(max=300))
+    description = fields.String(load_default="", validate=validate.Length(max=5000))
+
+
+class ActivityOut(Schema):
+    id = fields.UUID()
+    title = fields.String()
+    organization_id = fields.UUID()
+    starts_at = fields.DateTime()
+    ends_at = fields.DateTime()
+    capacity = fields.Integer(allow_none=True)
+    signup_count = fields.Integer()
+    places_left = fields.Method("_places_left", allow_none=True)
+    location = fields.String()
+    description = fields.String()
+    created_by = fields.UUID()
+    created_at = fields.DateTime()
+
+    def _places_left(self, activity: Activity) -> int | None:
+        if activity.capacity is None:
+            return None
+        return max(0, activity.capacity - activity.signup_count)
+
+
+class ActivityPage(Schema):
+    items = fields.List(fields.Nested(ActivityOut))
+    next_cursor = fields.String(allow_none=True)
+
+
+class ActivityQuery(PageArgs):
+    organization_id = fields.UUID(load_default=None)
+    starts_after = fields.AwareDateTime(load_default=None)
+
+
+class SignupOut(Schema):
+    activity_id = fields.UUID()
+    member_id = fields.UUID()
+    created_at = fields.DateTime()
+
+
+@blp.post("/activities")
+@require_roles("coordinator")
+@blp.arguments(ActivityIn)
+@blp.response(201, ActivityOut)
+def create_activity(data: dict[str, Any]) -> Activity:
+    """Publish an activity (coordinator, in scope)"""
+    return services.create_activity(session(), current_principal(), data)
+
+
+@blp.get("/activities")
+@require_auth
+@blp.arguments(ActivityQuery, location="query")
+@blp.response(200, ActivityPage)
+def list_activities(args: dict[str, Any]) -> dict[str, Any]:
+    """List activities, soonest first"""
+    query = sa.select(Activity).order_by(Activity.starts_at, Activity.id)
+    if args["organization_id"]:
+        query = query.where(Activity.organization_id == args["organization_id"])
+    if args["starts_after"]:
+        query = query.where(Activity.starts_at >= args["starts_after"])
+    after = decode_cursor(args["cursor"], datetime.fromisoformat, uuid.UUID)
+    if after:
+        query = query.where(sa.tuple_(Activity.starts_at, Activity.id) > sa.tuple_(*after))
+    rows = list(session().scalars(query.limit(args["limit"] + 1)))
+    return page(rows, args["limit"], lambda a: (a.starts_at.isoformat(), a.id))
+
+
+@blp.get("/activities/<uuid:activity_id>")
+@require_auth
+@blp.response(200, ActivityOut)
+def get_activity(activity_id: uuid.UUID) -> Activity:
+    """One activity"""
+    return services.activity_or_404(session(), activity_id)
+
+
+@blp.post("/activities/<uuid:activity_id>/signups")
+@require_auth
+@blp.response(201, SignupOut)
+def sign_up(activity_id: uuid.UUID) -> ActivitySignup:
+    """Sign up for an activity"""
+    return services.sign_up(session(), current_principal(), activity_id)
+
+
+@blp.delete("/activities/<uuid:activity_id>/signups/me")
+@require_auth
+@blp.response(204)
+def cancel_signup(activity_id: uuid.UUID) -> Response:
+    """Withdraw your sign-up"""
+    services.cancel_signup(session(), current_principal(), activity_id)
+    return Response(status=204)

@@ -1,0 +1,117 @@
+"""Stations' rotating check-in codes (shown as QR codes) and members' check-ins."""
+
+from __future__ import annotations
+
+import io
+import uuid
+from datetime import datetime
+from typing import Any
+
+import segno
+import sqlalchemy as sa
+from flask import Response
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+
+from common.app import session
+from common.auth import current_principal, require_auth, require_roles
+from common.pagination import PageArgs, decode_cursor, page
+from services.volunteers import services
+from services.volunteers.adapters.models import Checkin
+from services.volunteers.config import config
+
+blp = Blueprint("checkins", __name__, url_prefix="/api/v1", description="Station check-ins")
+
+
+def qr_payload(station_id: uuid.UUID, code: str) -> str:
+    return f"civic-checkin:{station_id}:{code}"
+
+
+class CodeOut(Schema):
+    station_id = fields.UUID()
+    code = fields.String()
+    expires_at = fields.DateTime()
+    qr_payload = fields.String(
+        metadata={"description": "what the QR code holds: civic-checkin:<station_id>:<code>"}
+    )
+    qr_svg_url = fields.String()
+
+
+class CheckinIn(Schema):
+    station_id = fields.UUID(required=True)
+    code = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    lat = fields.Float(required=True, validate=validate.Range(min=-90, max=90))
+    lng = fields.Float(required=True, validate=validate.Range(min=-180, max=180))
+
+
+class CheckinOut(Schema):
+    id = fields.UUID()
+    member_id = fields.UUID()
+    station_id = fields.UUID()
+    organization_id = fields.UUID()
+    day = fields.Date()
+    distance_m = fields.Float()
+    created_at = fields.DateTime()
+
+
+class CheckinPage(Schema):
+    items = fields.List(fields.Nested(CheckinOut))
+    next_cursor = fields.String(allow_none=True)
+
+
+@blp.get("/stations/<uuid:station_id>/code")
+@require_roles("coordinator")
+@blp.response(200, CodeOut)
+def station_code(station_id: uuid.UUID) -> dict[str, Any]:
+    """The station's current check-in code (coordinator in scope); it rotates every few minutes"""
+    code = services.station_code(session(), current_principal(), station_id, config())
+    return {
+        "station_id": station_id,
+        "code": code.code,
+        "expires_at": code.expires_at,
+        "qr_payload": qr_payload(station_id, code.code),
+        "qr_svg_url": f"/api/v1/stations/{station_id}/code.svg",
+    }
+
+
+@blp.get("/stations/<uuid:station_id>/code.svg")
+@require_roles("coordinator")
+@blp.response(200, content_type="image/svg+xml")
+def station_code_svg(station_id: uuid.UUID) -> Response:
+    """The station's current check-in code as a QR code (SVG), for the screen on its wall"""
+    code = services.station_code(session(), current_principal(), station_id, config())
+    out = io.BytesIO()
+    segno.make(qr_payload(station_id, code.code), error="m").save(
+        out, kind="svg", scale=8, border=2, title="Check-in code"
+    )
+    response = Response(out.getvalue(), mimetype="image/svg+xml")
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Code-Expires-At"] = code.expires_at.isoformat()
+    return response
+
+
+@blp.post("/checkins")
+@require_auth
+@blp.arguments(CheckinIn)
+@blp.response(201, CheckinOut)
+def check_in(data: dict[str, Any]) -> Checkin:
+    """Check in at a station with its current code, from within its radius; once a day"""
+    return services.check_in(session(), current_principal(), data, config())
+
+
+@blp.get("/checkins")
+@require_auth
+@blp.arguments(PageArgs, location="query")
+@blp.response(200, CheckinPage)
+def my_checkins(args: dict[str, Any]) -> dict[str, Any]:
+    """Your check-ins, newest first"""
+    query = (
+        sa.select(Checkin)
+        .where(Checkin.member_id == current_principal().id)
+        .order_by(Checkin.created_at.desc(), Checkin.id.desc())
+    )
+    after = decode_cursor(args["cursor"], datetime.fromisoformat, uuid.UUID)
+    if after:
+        query = query.where(sa.tuple_(Checkin.created_at, Checkin.id) < sa.tuple_(*after))
+    rows = list(session().scalars(query.limit(args["limit"] + 1)))
+    return page(rows, args["limit"], lambda c: (c.created_at.isoformat(), c.id))

@@ -1,0 +1,88 @@
+"""The volunteers service's own settings, read once when the app is built.
+
+Every value comes from the environment (or the config mapping passed to
+``create_app``), with a default that runs on one machine.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from flask import current_app
+
+from common.settings import PROJECT_ROOT, ConfigurationError, Settings
+from services.volunteers.domain.signing import derive_key
+
+
+@dataclass(frozen=True)
+class VolunteersConfig:
+    upload_dir: Path
+    photo_max_bytes: int
+    photo_max_pixels: int
+    photos_per_report: int
+    reports_per_hour: int
+    self_log_days: int
+    reopen_days: int
+    code_ttl: int
+    code_key: bytes
+    record_key: bytes
+    open311_api_keys: tuple[str, ...]
+    public_base_url: str
+    timezone: ZoneInfo
+    pdf_font_file: str | None
+
+    @classmethod
+    def from_settings(cls, settings: Settings, config: Mapping[str, object]) -> VolunteersConfig:
+        env = {**settings.extra, **{k: str(v) for k, v in config.items() if v is not None}}
+
+        def number(name: str, default: int, minimum: int = 1) -> int:
+            raw = env.get(name, "").strip() or str(default)
+            try:
+                value = int(raw)
+            except ValueError:
+                raise ConfigurationError(f"{name}={raw!r} is not a whole number") from None
+            if value < minimum:
+                raise ConfigurationError(f"{name} must be at least {minimum}")
+            return value
+
+        secret = env.get("VOLUNTEERS_SIGNING_SECRET", "").strip() or settings.internal_api_token
+        if not secret:
+            raise ConfigurationError(
+                "VOLUNTEERS_SIGNING_SECRET (or INTERNAL_API_TOKEN) is not set: the volunteers "
+                "service signs station codes and service records with it"
+            )
+        zone_name = env.get("LOCAL_TIMEZONE", "").strip() or "UTC"
+        try:
+            zone = ZoneInfo(zone_name)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ConfigurationError(f"LOCAL_TIMEZONE={zone_name!r} is not a time zone") from None
+        upload_dir = Path(env.get("UPLOAD_DIR", "").strip() or "var/uploads")
+        if not upload_dir.is_absolute():
+            upload_dir = PROJECT_ROOT / upload_dir
+        keys = tuple(k.strip() for k in env.get("OPEN311_API_KEYS", "").split(",") if k.strip())
+        return cls(
+            upload_dir=upload_dir,
+            photo_max_bytes=number("PHOTO_MAX_BYTES", 900_000),
+            photo_max_pixels=number("PHOTO_MAX_PIXELS", 40_000_000),
+            photos_per_report=number("PHOTOS_PER_REPORT", 3),
+            reports_per_hour=number("REPORTS_PER_HOUR", 10),
+            self_log_days=number("SELF_LOG_DAYS", 7),
+            reopen_days=number("REOPEN_DAYS", 7),
+            code_ttl=number("CHECKIN_CODE_TTL", 120, minimum=10),
+            code_key=derive_key(secret, "station-code"),
+            record_key=derive_key(secret, "service-record"),
+            open311_api_keys=keys,
+            public_base_url=(
+                env.get("PUBLIC_BASE_URL", "").strip() or "http://127.0.0.1:8000"
+            ).rstrip("/"),
+            timezone=zone,
+            pdf_font_file=env.get("PDF_FONT_FILE", "").strip() or None,
+        )
+
+
+def config() -> VolunteersConfig:
+    value: VolunteersConfig = current_app.extensions["volunteers_config"]
+    return value

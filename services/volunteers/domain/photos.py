@@ -1,0 +1,87 @@
+"""Report photos: check that an upload is an image we accept, and re-encode it clean.
+
+Re-encoding (rather than copying bytes) drops every metadata block a camera
+writes, EXIF and its GPS position included, and any payload hidden after the
+image data; the orientation EXIF carried is applied to the pixels first.
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+from dataclasses import dataclass
+
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from services.volunteers.domain.errors import RuleViolation
+
+ACCEPTED_FORMATS = ("JPEG", "PNG", "WEBP")
+MAX_SIDE = 2048
+
+
+@dataclass(frozen=True)
+class CleanPhoto:
+    data: bytes
+    content_type: str
+    width: int
+    height: int
+
+
+def clean_photo(raw: bytes, *, max_bytes: int, max_pixels: int) -> CleanPhoto:
+    if not raw:
+        raise RuleViolation("validation-error", "The photo is empty.", field="photo")
+    if len(raw) > max_bytes:
+        raise RuleViolation(
+            "photo-too-large",
+            f"A photo may be at most {max_bytes} bytes.",
+            field="photo",
+            status=413,
+        )
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(raw)) as probe:
+                image_format = probe.format
+                width, height = probe.size
+                if image_format not in ACCEPTED_FORMATS:
+                    raise RuleViolation(
+                        "unsupported-photo",
+                        "Photos must be JPEG, PNG or WebP images.",
+                        field="photo",
+                        status=415,
+                    )
+                if width * height > max_pixels:
+                    raise RuleViolation(
+                        "photo-too-large",
+                        f"A photo may have at most {max_pixels} pixels.",
+                        field="photo",
+                        status=413,
+                    )
+                probe.verify()
+            with Image.open(io.BytesIO(raw)) as image:
+                image.load()
+                upright = ImageOps.exif_transpose(image)
+                clean = upright.convert("RGB")
+    except RuleViolation:
+        raise
+    except (
+        UnidentifiedImageError,
+        OSError,
+        SyntaxError,
+        ValueError,
+        Image.DecompressionBombError,
+        Image.DecompressionBombWarning,
+    ) as exc:
+        raise RuleViolation(
+            "unsupported-photo",
+            "The upload is not a readable JPEG, PNG or WebP image.",
+            field="photo",
+            status=415,
+        ) from exc
+    clean.thumbnail((MAX_SIDE, MAX_SIDE))
+    # a fresh image holds pixels only: nothing of the original's metadata survives
+    bare = Image.new("RGB", clean.size)
+    bare.paste(clean)
+    out = io.BytesIO()
+    bare.save(out, format="JPEG", quality=85, optimize=True)
+    return CleanPhoto(out.getvalue(), "image/jpeg", bare.width, bare.height)

@@ -1,0 +1,82 @@
+"""Signed, short-lived station codes and signed service-record totals.
+
+Both are HMAC-SHA256 under a key the service holds; a code or a record that
+anyone changed fails verification, and nothing secret is needed to read them.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from services.volunteers.domain.errors import RuleViolation
+
+CODE_VERSION = "c1"
+
+
+def derive_key(secret: str, purpose: str) -> bytes:
+    """A key of its own for each purpose, from one configured secret."""
+    return hmac.new(secret.encode(), f"civic-volunteers:{purpose}".encode(), "sha256").digest()
+
+
+def _mac(key: bytes, message: str, length: int = 16) -> str:
+    digest = hmac.new(key, message.encode(), hashlib.sha256).digest()[:length]
+    return base64.urlsafe_b64encode(digest).decode().rstrip("=")
+
+
+@dataclass(frozen=True)
+class StationCode:
+    code: str
+    expires_at: datetime
+
+
+def issue_station_code(key: bytes, station_id: uuid.UUID, now: float, ttl: int) -> StationCode:
+    """The station's current code: it rotates every ``ttl`` seconds and each code lives for
+    the rest of its own window plus one more, so a code read just before a rotation works."""
+    window = int(now // ttl)
+    expires = (window + 2) * ttl
+    code = f"{CODE_VERSION}.{expires}.{_mac(key, f'checkin:{station_id}:{expires}')}"
+    return StationCode(code, datetime.fromtimestamp(expires, UTC))
+
+
+def check_station_code(key: bytes, station_id: uuid.UUID, code: str, now: float, ttl: int) -> None:
+    """Nothing when ``code`` is a current code of the station; else a rule violation."""
+    parts = code.strip().split(".")
+    if len(parts) != 3 or parts[0] != CODE_VERSION or not parts[1].isdigit():
+        raise RuleViolation("invalid-code", "This is not a station code.", field="code")
+    expires = int(parts[1])
+    expected = _mac(key, f"checkin:{station_id}:{expires}")
+    if not hmac.compare_digest(expected.encode(), parts[2].encode()):
+        raise RuleViolation(
+            "invalid-code", "This code was not issued for this station.", field="code"
+        )
+    if expires <= now:
+        raise RuleViolation(
+            "expired-code", "This code has expired; scan the station's current code.", field="code"
+        )
+    if expires > now + 2 * ttl:
+        raise RuleViolation("invalid-code", "This code is not valid yet.", field="code")
+
+
+@dataclass(frozen=True)
+class RecordTotals:
+    record_number: str
+    minutes: int
+    entries: int
+    issued_at: datetime
+
+    def message(self) -> str:
+        issued = self.issued_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return f"service-record:{self.record_number}:{self.minutes}:{self.entries}:{issued}"
+
+
+def sign_record(key: bytes, totals: RecordTotals) -> str:
+    return _mac(key, totals.message(), length=18)
+
+
+def record_signature_valid(key: bytes, totals: RecordTotals, signature: str) -> bool:
+    return hmac.compare_digest(sign_record(key, totals).encode(), signature.encode())

@@ -1,0 +1,27 @@
+"""Tasks posted by coordinators: what a task may go through."""
+
+from __future__ import annotations
+
+from services.volunteers.domain.errors import RuleViolation
+
+TASK_KINDS = ("practical_matter", "dispute_mediation", "policy_outreach", "volunteer_service")
+
+TRANSITIONS: dict[str, tuple[tuple[str, ...], str]] = {
+    "claim": (("open",), "claimed"),
+    "release": (("claimed",), "open"),
+    "finish": (("claimed",), "done"),
+    "confirm": (("done",), "confirmed"),
+    "cancel": (("open", "claimed"), "cancelled"),
+}
+
+
+def next_status(current: str, action: str) -> str:
+    sources, target = TRANSITIONS[action]
+    if current not in sources:
+        raise RuleViolation(
+            "wrong-state",
+            f"A task that is {current} cannot be {action}ed; "
+            f"that needs one that is {' or '.join(sources)}.",
+            status=409,
+        )
+    return target

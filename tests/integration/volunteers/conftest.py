@@ -1,0 +1,150 @@
+"""Helpers for the volunteers service's API tests (real PostgreSQL and Redis)."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from tests.conftest import engine_for
+
+
+@dataclass
+class Person:
+    id: uuid.UUID
+    headers: dict[str, str]
+
+
+@dataclass
+class World:
+    """A small district: street > community > grid, a station under the community."""
+
+    street: dict[str, Any]
+    community: dict[str, Any]
+    grid: dict[str, Any]
+    other_community: dict[str, Any]
+    station: dict[str, Any]
+    admin: Person
+    coordinator: Person  # of the community (and so of the grid and the station)
+    grid_coordinator: Person  # of the grid only
+    outsider: Person  # a coordinator of the other community
+    member: Person
+    rider: Person
+
+
+@pytest.fixture
+def client(volunteers_app):
+    return volunteers_app.test_client()
+
+
+@pytest.fixture
+def person(auth_header) -> Callable[..., Person]:
+    def make(roles=("member",), orgs=(), username="someone") -> Person:
+        user_id = uuid.uuid4()
+        return Person(
+            user_id,
+            auth_header(roles=list(roles), orgs=list(orgs), user_id=user_id, username=username),
+        )
+
+    return make
+
+
+def create_org(client, admin_headers, **body) -> dict[str, Any]:
+    response = client.post("/api/v1/organizations", json=body, headers=admin_headers)
+    assert response.status_code == 201, response.json
+    return response.json
+
+
+@pytest.fixture
+def world(client, person) -> World:
+    admin = person(roles=["admin"], username="admin")
+    street = create_org(client, admin.headers, name="Elm Street", kind="street")
+    community = create_org(
+        client,
+        admin.headers,
+        name="Elm Community",
+        kind="community",
+        parent_id=street["id"],
+        lat=31.2304,
+        lng=121.4737,
+        radius_m=800,
+    )
+    grid = create_org(client, admin.headers, name="Grid 7", kind="grid", parent_id=community["id"])
+    other = create_org(
+        client,
+        admin.headers,
+        name="Oak Community",
+        kind="community",
+        parent_id=street["id"],
+        lat=31.30,
+        lng=121.50,
+        radius_m=500,
+    )
+    station = create_org(
+        client,
+        admin.headers,
+        name="Elm Service Station",
+        kind="station",
+        parent_id=community["id"],
+        lat=31.2310,
+        lng=121.4740,
+        radius_m=100,
+    )
+    return World(
+        street=street,
+        community=community,
+        grid=grid,
+        other_community=other,
+        station=station,
+        admin=admin,
+        coordinator=person(
+            roles=["member", "coordinator"], orgs=[uuid.UUID(community["id"])], username="cora"
+        ),
+        grid_coordinator=person(
+            roles=["member", "coordinator"], orgs=[uuid.UUID(grid["id"])], username="gina"
+        ),
+        outsider=person(
+            roles=["member", "coordinator"], orgs=[uuid.UUID(other["id"])], username="otto"
+        ),
+        member=person(roles=["member"], username="mia"),
+        rider=person(roles=["member", "rider"], username="rick"),
+    )
+
+
+def outbox_events(event_type: str | None = None) -> list[dict[str, Any]]:
+    query = "SELECT id, type, subject, data FROM outbox"
+    params: dict[str, Any] = {}
+    if event_type:
+        query += " WHERE type = :type"
+        params["type"] = event_type
+    with engine_for("volunteers").connect() as connection:
+        rows = connection.execute(sa.text(query + " ORDER BY position"), params).mappings().all()
+    return [dict(row) for row in rows]
+
+
+def run_together(*calls: Callable[[], Any]) -> list[Any]:
+    """Run the calls in threads released by one barrier; their results in order."""
+    barrier = threading.Barrier(len(calls))
+    results: list[Any] = [None] * len(calls)
+    errors: list[BaseException] = []
+
+    def run(index: int, call: Callable[[], Any]) -> None:
+        try:
+            barrier.wait()
+            results[index] = call()
+        except BaseException as exc:  # surfaced below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    if errors:
+        raise errors[0]
+    return results
