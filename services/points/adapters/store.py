@@ -53,6 +53,18 @@ _UPSERT_LOTS = sa.text(
     """
 )
 
+# spending only ever takes from lots that exist (and a CHECK is tested on the row an upsert
+# proposes, before it finds the conflict), so takings are plain updates
+_TAKE_FROM_LOTS = sa.text(
+    """
+    UPDATE lots SET amount = lots.amount + d.amount, remaining = lots.remaining + d.remaining
+      FROM unnest(CAST(:ids AS uuid[]), CAST(:expires AS timestamptz[]),
+                  CAST(:amount AS bigint[]), CAST(:remaining AS bigint[]))
+           AS d(member_id, expires_at, amount, remaining)
+     WHERE lots.member_id = d.member_id AND lots.expires_at = d.expires_at
+    """
+)
+
 _UPSERT_SYSTEM = sa.text(
     """
     INSERT INTO system_accounts (id, name, shard, balance)
@@ -244,16 +256,20 @@ class LedgerTx:
             for e, d in sorted(self.accounts[m].lot_deltas.items())
             if d[0] or d[1]
         ]
-        if lots:
-            session.execute(
-                _UPSERT_LOTS,
-                {
-                    "ids": [x[0] for x in lots],
-                    "expires": [x[1] for x in lots],
-                    "amount": [x[2] for x in lots],
-                    "remaining": [x[3] for x in lots],
-                },
-            )
+        for statement, rows in (
+            (_UPSERT_LOTS, [x for x in lots if x[3] >= 0]),
+            (_TAKE_FROM_LOTS, [x for x in lots if x[3] < 0]),
+        ):
+            if rows:
+                session.execute(
+                    statement,
+                    {
+                        "ids": [x[0] for x in rows],
+                        "expires": [x[1] for x in rows],
+                        "amount": [x[2] for x in rows],
+                        "remaining": [x[3] for x in rows],
+                    },
+                )
         if self.daily:
             keys = sorted(self.daily, key=lambda k: (k[0], k[1], k[2]))
             session.execute(

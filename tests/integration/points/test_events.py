@@ -1,0 +1,175 @@
+"""The event consumer: rules at the time of the event, caps, reversals, parking, redelivery."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import sqlalchemy as sa
+
+from tests.conftest import engine_for
+from tests.integration.points.conftest import envelope
+
+
+def test_hours_are_paid_per_hour_prorated_by_minutes(set_rule, run_batch, balance_of, reconciled):
+    set_rule("hours.approved", 12, "hour")
+    member = uuid.uuid4()
+    result = run_batch([envelope("hours.approved", member, {"minutes": 95, "hours_id": "h1"})])
+    assert result["paid"] == 1 and result["points"] == 19  # 12 * 95 / 60, rounded down
+    balance = balance_of(member)
+    assert (balance["available"], balance["lifetime_earned"]) == (19, 19)
+    assert reconciled()["ok"]
+
+
+def test_a_redelivered_event_pays_once(set_rule, run_batch, balance_of):
+    set_rule("report.verified", 20)
+    member = uuid.uuid4()
+    event = envelope("report.verified", member, {"report_id": "r1"})
+    assert run_batch([event])["paid"] == 1
+    again = run_batch([event, event])
+    assert again["paid"] == 0 and again["duplicates"] == 1
+    assert balance_of(member)["available"] == 20
+
+
+def test_the_daily_cap_trims_the_award_and_keeps_the_event(set_rule, run_batch, balance_of):
+    set_rule("checkin.recorded", 5, daily_cap=12)
+    member = uuid.uuid4()
+    day = datetime.now(UTC) + timedelta(seconds=1)  # after the rule came into force
+    batch = [
+        envelope("checkin.recorded", member, occurred_at=day + timedelta(microseconds=i))
+        for i in range(3)
+    ]
+    result = run_batch(batch)
+    assert result["points"] == 12  # 5 + 5 + 2
+    assert run_batch([envelope("checkin.recorded", member, occurred_at=day)])["points"] == 0
+    # the next day starts afresh
+    assert (
+        run_batch([envelope("checkin.recorded", member, occurred_at=day + timedelta(days=1))])[
+            "points"
+        ]
+        == 5
+    )
+    assert balance_of(member)["available"] == 17
+    with engine_for("points").connect() as c:
+        notes = c.execute(sa.text("SELECT note FROM processed_events WHERE note IS NOT NULL"))
+        assert sorted(n for (n,) in notes) == [
+            "daily cap 12: paid 0 of 5",
+            "daily cap 12: paid 2 of 5",
+        ]
+
+
+def test_an_event_is_paid_by_the_rule_in_force_when_it_occurred(set_rule, run_batch, balance_of):
+    set_rule("task.completed", 10)
+    before = datetime.now(UTC)
+    time.sleep(0.01)
+    set_rule("task.completed", 50)
+    member = uuid.uuid4()
+    run_batch([envelope("task.completed", member, occurred_at=before)])
+    assert balance_of(member)["available"] == 10
+    run_batch([envelope("task.completed", member)])
+    assert balance_of(member)["available"] == 60
+
+
+def test_unknown_and_malformed_events_are_kept_for_inspection(run_batch, client, admin, set_rule):
+    set_rule("report.verified", 20)
+    set_rule("hours.approved", 10, "hour")
+    member = uuid.uuid4()
+    odd = envelope("parcel.delivered", member)
+    broken = {"type": "report.verified", "data": {}}
+    no_minutes = envelope("hours.approved", member)
+    result = run_batch([odd, broken, no_minutes])
+    assert result["parked"] == 3 and result["paid"] == 0
+    assert run_batch([odd])["parked"] == 0  # kept once, not twice
+    listed = client.get("/api/v1/points/parked-events", headers=admin).json["items"]
+    reasons = {e["type"]: e["reason"] for e in listed}
+    assert reasons["parcel.delivered"].startswith("unknown event type")
+    assert reasons["report.verified"].startswith("malformed envelope")
+    assert reasons["hours.approved"].startswith("bad event data")
+    assert any(e["envelope"] == odd for e in listed)
+
+
+def test_a_reversal_claws_the_award_back(
+    set_rule, run_batch, balance_of, reconciled, client, auth_header
+):
+    set_rule("report.verified", 20)
+    member = uuid.uuid4()
+    award = envelope("report.verified", member, {"report_id": "r9"})
+    run_batch([award])
+    reversal = envelope(
+        "award.reversed", member, {"reverses_event_id": award["id"], "reason": "duplicate report"}
+    )
+    assert run_batch([reversal])["reversed"] == 1
+    assert run_batch([reversal])["reversed"] == 0
+    balance = balance_of(member)
+    assert (balance["available"], balance["lifetime_earned"]) == (0, 0)
+    items = client.get("/api/v1/points/transactions", headers=auth_header(user_id=member)).json[
+        "items"
+    ]
+    assert [(t["kind"], t["amount"]) for t in items] == [("reversal", -20), ("award", 20)]
+    assert "duplicate report" in items[0]["description"]
+    assert reconciled()["ok"]
+
+
+def test_a_reversal_that_arrives_first_stops_the_award(set_rule, run_batch, balance_of):
+    set_rule("report.verified", 20)
+    member = uuid.uuid4()
+    award = envelope("report.verified", member)
+    reversal = envelope("award.reversed", member, {"reverses_event_id": award["id"]})
+    run_batch([reversal])
+    assert run_batch([award])["paid"] == 0
+    assert balance_of(member)["available"] == 0
+
+
+def test_a_reversal_takes_back_only_what_is_left(set_rule, run_batch, client, admin, balance_of):
+    set_rule("report.verified", 20)
+    member = uuid.uuid4()
+    award = envelope("report.verified", member)
+    run_batch([award])
+    spent = client.post(
+        "/api/v1/points/adjustments",
+        json={"member_id": str(member), "amount": -15, "reason": "test"},
+        headers={**admin, "Idempotency-Key": "k1"},
+    )
+    assert spent.status_code == 201
+    run_batch([envelope("award.reversed", member, {"reverses_event_id": award["id"]})])
+    balance = balance_of(member)
+    assert balance["available"] == 0 and balance["lifetime_earned"] == 15
+
+
+def test_awards_count_on_the_leaderboards_and_rebuild_when_lost(
+    set_rule, run_batch, client, auth_header, redis_client
+):
+    set_rule("task.completed", 10)
+    org, other = uuid.uuid4(), uuid.uuid4()
+    alice, bob = uuid.uuid4(), uuid.uuid4()
+    when = datetime.now(UTC)
+    month = when.strftime("%Y-%m")
+    before = (when.replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
+    run_batch(
+        [
+            envelope("task.completed", alice, {"organization_id": str(org)}, occurred_at=when),
+            envelope("task.completed", alice, {"organization_id": str(org)}, occurred_at=when),
+            envelope("task.completed", bob, {"organization_id": str(other)}, occurred_at=when),
+        ]
+    )
+    header = auth_header()
+
+    def board(query: str) -> list[tuple[str, int]]:
+        response = client.get(f"/api/v1/points/leaderboard?{query}", headers=header)
+        assert response.status_code == 200, response.json
+        return [(i["member_id"], i["points"]) for i in response.json["items"]]
+
+    assert board(f"organization_id={org}&period={month}") == [(str(alice), 20)]
+    assert board(f"period={month}") == [(str(alice), 20), (str(bob), 10)]
+    # boards that exist are kept up to date by the consumer
+    run_batch(
+        [envelope("task.completed", bob, {"organization_id": str(other)}, occurred_at=when)] * 1
+    )
+    run_batch([envelope("task.completed", bob, {"organization_id": str(other)}, occurred_at=when)])
+    assert board(f"period={month}") == [(str(bob), 30), (str(alice), 20)]
+    redis_client.flushdb()
+    assert board(f"period={month}") == [(str(bob), 30), (str(alice), 20)]
+    assert board(f"period={before}") == []
+    bad = client.get("/api/v1/points/leaderboard?period=2026-13", headers=header)
+    assert bad.status_code == 422
