@@ -1,0 +1,97 @@
+"""The gateway's forwarder against upstreams that misbehave, and the per-address login limit."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from gateway import create_app
+
+
+@pytest.fixture
+def silent_upstream() -> Iterator[int]:
+    """A server that accepts connections and never answers."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(16)
+    accepted: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        server.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                accepted.append(server.accept()[0])
+            except OSError:
+                continue
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    yield server.getsockname()[1]
+    stop.set()
+    thread.join()
+    for connection in accepted:
+        connection.close()
+    server.close()
+
+
+def closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def gateway_with(**config: object):
+    app = create_app({"TESTING": True, **config})
+    return app
+
+
+def test_slow_service_is_a_504_not_a_hang(silent_upstream, auth_header):
+    app = gateway_with(POINTS_URL=f"http://127.0.0.1:{silent_upstream}", UPSTREAM_TIMEOUT="0.5")
+    started = time.monotonic()
+    answer = app.test_client().get("/api/v1/points/balance", headers=auth_header())
+    elapsed = time.monotonic() - started
+    assert answer.status_code == 504
+    assert answer.content_type == "application/problem+json"
+    assert answer.json["type"].endswith("/upstream-timeout")
+    # a GET is retried once on a fresh connection; never more
+    assert elapsed < 3
+    app.extensions["database"].engine.dispose()
+
+
+def test_refused_connection_is_a_503_with_retry_after(auth_header):
+    app = gateway_with(REWARDS_URL=f"http://127.0.0.1:{closed_port()}")
+    answer = app.test_client().get("/api/v1/rewards", headers=auth_header())
+    assert answer.status_code == 503
+    assert answer.headers["Retry-After"] == "5"
+    assert answer.json["type"].endswith("/service-unavailable")
+    ready = app.test_client().get("/readyz")
+    assert ready.status_code == 503
+    assert ready.json["checks"]["rewards"].startswith("down")
+    app.extensions["database"].engine.dispose()
+
+
+def test_forged_token_is_refused_before_forwarding(make_token):
+    app = gateway_with(POINTS_URL=f"http://127.0.0.1:{closed_port()}")
+    answer = app.test_client().get(
+        "/api/v1/points/balance", headers={"Authorization": "Bearer forged.token.value"}
+    )
+    # 401, not 503: the gateway never got as far as the (absent) service
+    assert answer.status_code == 401
+    app.extensions["database"].engine.dispose()
+
+
+def test_login_limit_per_address():
+    app = gateway_with(LOGIN_LIMIT_PER_ADDRESS="3", LOGIN_LIMIT_PER_ACCOUNT="100")
+    client = app.test_client()
+    for n in range(3):
+        wrong = {"username": f"someone{n}", "password": "not the password"}
+        assert client.post("/api/v1/auth/token", json=wrong).status_code == 401
+    limited = client.post("/api/v1/auth/token", json={"username": "other", "password": "x"})
+    assert limited.status_code == 429
+    assert int(limited.headers["Retry-After"]) > 0
+    app.extensions["database"].engine.dispose()
