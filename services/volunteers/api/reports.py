@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Response, send_file
+from flask import Response
 from flask_smorest import Blueprint
 from flask_smorest.fields import Upload
 from marshmallow import Schema, fields, validate
@@ -124,7 +124,7 @@ def photo_url(photo: ReportPhoto) -> str:
 
 
 def report_view(report: Report, photos: list[ReportPhoto]) -> dict[str, Any]:
-    view = {column: getattr(report, column) for column in ReportOut().fields}
+    view = {name: getattr(report, name) for name in ReportOut().fields if name != "photos"}
     view["photos"] = [
         {
             "id": p.id,
@@ -240,7 +240,9 @@ def send_photo(photo: ReportPhoto) -> Response:
     path = services.photo_path(config(), photo.storage_key)
     if not path.is_file():
         raise Problem(404, "not-found", "The photo's file is missing.")
-    response = send_file(path, mimetype=photo.content_type, max_age=86400)
+    # photos are small (re-encoded, at most 2048 px a side): read them whole
+    response = Response(path.read_bytes(), mimetype=photo.content_type)
+    response.headers["Cache-Control"] = "private, max-age=86400"
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
 
