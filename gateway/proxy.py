@@ -66,6 +66,9 @@ _HOP_BY_HOP = frozenset(
         "transfer-encoding",
         "upgrade",
         "content-length",
+        # gunicorn writes its own; forwarding the service's would send them twice
+        "date",
+        "server",
     }
 )
 
