@@ -16,6 +16,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 
@@ -392,7 +393,7 @@ def current_rules(session: Session) -> list[EarningRule]:
     return list(
         session.scalars(
             sa.select(EarningRule)
-            .distinct(EarningRule.event_type)
+            .ext(distinct_on(EarningRule.event_type))
             .order_by(
                 EarningRule.event_type, EarningRule.effective_from.desc(), EarningRule.id.desc()
             )

@@ -92,14 +92,12 @@ def place_hold(data: dict[str, Any]) -> Any:
             fingerprint=fingerprint,
         )
         if created:
-            body = HoldResult().dump(
-                {
-                    "hold": services.hold_view(hold),
-                    "balance": services.balance(db, hold.member_id, cfg),
-                }
-            )
+            result = {
+                "hold": services.hold_view(hold),
+                "balance": services.balance(db, hold.member_id, cfg),
+            }
             db.commit()
-            return body
+            return result
     except BaseException:
         db.rollback()
         raise
