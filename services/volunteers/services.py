@@ -51,6 +51,7 @@ from services.volunteers.domain.signing import (
     RecordTotals,
     StationCode,
     check_station_code,
+    format_instant,
     issue_station_code,
     record_signature_valid,
     sign_record,
@@ -377,6 +378,7 @@ def _decide_hours(db: Session, principal: Principal, hours_id: uuid.UUID) -> Hou
     require_scope(db, principal, entry.organization_id)
     if entry.member_id == principal.id:
         raise Problem(403, "own-hours", "Another coordinator must decide on your own hours.")
+    ensure_member(db, principal)  # so that records can name who approved
     return entry
 
 
@@ -972,7 +974,8 @@ def service_record(db: Session, principal: Principal, cfg: VolunteersConfig) -> 
     """The member's approved hours, totals signed so that the printed record can be checked."""
     member = ensure_member(db, principal)
     number = record_number_for(db, member)
-    issued_at = now_utc().replace(microsecond=0)
+    # the database's clock, as approvals are stamped with it
+    issued_at: datetime = db.execute(sa.select(sa.func.clock_timestamp())).scalar_one()
     approver = sa.orm.aliased(Member)
     rows = db.execute(
         sa.select(
@@ -1049,7 +1052,7 @@ def _issuing_organization(
 
 
 def verification_url(cfg: VolunteersConfig, totals: RecordTotals, signature: str) -> str:
-    issued = totals.issued_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    issued = format_instant(totals.issued_at)
     return (
         f"{cfg.public_base_url}/api/v1/service-records/{totals.record_number}/verification"
         f"?minutes={totals.minutes}&entries={totals.entries}&issued_at={issued}&sig={signature}"
@@ -1071,7 +1074,7 @@ def verify_record(
     ).scalar_one_or_none()
     if member is None:
         raise Problem(404, "not-found", "No service record has this number.")
-    totals = RecordTotals(record_number, minutes, entries, issued_at.replace(microsecond=0))
+    totals = RecordTotals(record_number, minutes, entries, issued_at)
     if not record_signature_valid(cfg.record_key, totals, signature):
         raise Problem(
             422,

@@ -174,16 +174,17 @@ def _request_view(
 
 def _views(reports: list[Report]) -> list[dict[str, Any]]:
     db = session()
-    names = dict(db.execute(sa.select(ReportCategory.code, ReportCategory.name)).tuples().all())
+    names = {
+        code: name for code, name in db.execute(sa.select(ReportCategory.code, ReportCategory.name))
+    }
     org_ids = {r.organization_id for r in reports if r.organization_id}
     agencies = (
-        dict(
-            db.execute(
+        {
+            org_id: name
+            for org_id, name in db.execute(
                 sa.select(Organization.id, Organization.name).where(Organization.id.in_(org_ids))
             )
-            .tuples()
-            .all()
-        )
+        }
         if org_ids
         else {}
     )
@@ -193,7 +194,7 @@ def _views(reports: list[Report]) -> list[dict[str, Any]]:
             sa.select(ReportPhoto.report_id, ReportPhoto.id)
             .where(ReportPhoto.report_id.in_([r.id for r in reports]))
             .order_by(ReportPhoto.created_at.desc())
-        ).tuples():
+        ):
             media[report_id] = photo_id
     base = config().public_base_url
     return [_request_view(r, names, agencies, media, base) for r in reports]

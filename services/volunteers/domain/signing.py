@@ -62,6 +62,11 @@ def check_station_code(key: bytes, station_id: uuid.UUID, code: str, now: float,
         raise RuleViolation("invalid-code", "This code is not valid yet.", field="code")
 
 
+def format_instant(moment: datetime) -> str:
+    """UTC to the microsecond, as PostgreSQL keeps it: the record's moment, exactly."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
 @dataclass(frozen=True)
 class RecordTotals:
     record_number: str
@@ -70,7 +75,7 @@ class RecordTotals:
     issued_at: datetime
 
     def message(self) -> str:
-        issued = self.issued_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        issued = format_instant(self.issued_at)
         return f"service-record:{self.record_number}:{self.minutes}:{self.entries}:{issued}"
 
 

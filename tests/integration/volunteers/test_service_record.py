@@ -1,0 +1,123 @@
+"""The service record: JSON, printable page, PDF, and a public verification that cannot be fooled."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+from tests.integration.volunteers.test_hours import log
+
+
+def approved_hours(client, world, minutes_list):
+    start = datetime.now(UTC).replace(microsecond=0) - timedelta(days=3)
+    for i, minutes in enumerate(minutes_list):
+        entry = log(client, world.member, world.grid["id"], start + timedelta(hours=5 * i), minutes)
+        assert entry.status_code == 201
+        approved = client.post(
+            f"/api/v1/hours/{entry.json['id']}/approve", headers=world.coordinator.headers
+        )
+        assert approved.status_code == 200
+
+
+def verification_path(url: str) -> tuple[str, dict[str, str]]:
+    parts = urlsplit(url)
+    return parts.path, {k: v[0] for k, v in parse_qs(parts.query).items()}
+
+
+def test_service_record_lists_approved_hours_only(client, world):
+    client.put(
+        "/api/v1/me/profile", json={"display_name": "Mia Chen"}, headers=world.member.headers
+    )
+    client.get("/api/v1/me/profile", headers=world.coordinator.headers)
+    approved_hours(client, world, [120, 45])
+    pending = log(
+        client, world.member, world.grid["id"], datetime.now(UTC) - timedelta(hours=2), 30
+    )
+    assert pending.status_code == 201
+
+    response = client.get("/api/v1/me/service-record", headers=world.member.headers)
+    assert response.status_code == 200, response.json
+    record = response.json
+    assert record["holder_name"] == "Mia Chen"
+    assert record["record_number"].startswith("SR-")
+    assert record["total_minutes"] == 165 and record["entry_count"] == 2
+    assert record["total_hours"] == 2.75
+    assert record["issuing_organization"]["name"] == "Grid 7"
+    assert [e["minutes"] for e in record["entries"]] == [120, 45]
+    entry = record["entries"][0]
+    assert entry["organization_name"] == "Grid 7"
+    assert entry["approved_by"] == str(world.coordinator.id)
+    assert entry["approved_by_name"] == "cora"
+    assert record["verification_url"].startswith("http://")
+    # the number is stable
+    again = client.get("/api/v1/me/service-record", headers=world.member.headers).json
+    assert again["record_number"] == record["record_number"]
+
+
+def test_verification_confirms_totals_and_a_changed_number_fails(client, world):
+    approved_hours(client, world, [120])
+    record = client.get("/api/v1/me/service-record", headers=world.member.headers).json
+    path, query = verification_path(record["verification_url"])
+    assert path == f"/api/v1/service-records/{record['record_number']}/verification"
+
+    ok = client.get(f"{path}?{urlencode(query)}")  # public: no token
+    assert ok.status_code == 200, ok.json
+    assert ok.json == {
+        "record_number": record["record_number"],
+        "valid": True,
+        "total_minutes": 120,
+        "total_hours": 2.0,
+        "entry_count": 1,
+        "issued_at": ok.json["issued_at"],
+    }
+    assert str(world.member.id) not in ok.get_data(as_text=True)
+    assert "Grid 7" not in ok.get_data(as_text=True)
+
+    for field, value in (("minutes", "1200"), ("entries", "2"), ("sig", "A" + query["sig"][1:])):
+        if field == "sig" and query["sig"][0] == "A":
+            value = "B" + query["sig"][1:]
+        tampered = client.get(f"{path}?{urlencode({**query, field: value})}")
+        assert tampered.status_code == 422, field
+        assert tampered.json["type"].endswith("/record-not-verified")
+    later = client.get(f"{path}?{urlencode({**query, 'issued_at': '2030-01-01T00:00:00Z'})}")
+    assert later.status_code == 422
+    unknown = client.get(
+        f"/api/v1/service-records/SR-NOPE-NOPE-NOPE/verification?{urlencode(query)}"
+    )
+    assert unknown.status_code == 404
+    missing = client.get(path)
+    assert missing.status_code == 422 and "sig" in missing.json["errors"]
+
+    html = client.get(f"{path}?{urlencode(query)}", headers={"Accept": "text/html"})
+    assert html.status_code == 200 and html.mimetype == "text/html"
+    assert "genuine" in html.get_data(as_text=True)
+
+
+def test_printable_page_and_pdf(client, world):
+    client.put(
+        "/api/v1/me/profile",
+        json={"display_name": "Mia <Chen>", "home_community_id": world.community["id"]},
+        headers=world.member.headers,
+    )
+    approved_hours(client, world, [90])
+    page = client.get("/api/v1/me/service-record/print", headers=world.member.headers)
+    assert page.status_code == 200 and page.mimetype == "text/html"
+    text = page.get_data(as_text=True)
+    assert "Mia &lt;Chen&gt;" in text  # escaped
+    assert "Elm Community" in text  # the issuing organisation: the home community
+    assert "SR-" in text and "<svg" in text and "/verification?" in text
+    pdf = client.get("/api/v1/me/service-record/pdf", headers=world.member.headers)
+    assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
+    assert pdf.data.startswith(b"%PDF")
+    assert client.get("/api/v1/me/service-record/pdf").status_code == 401
+
+
+def test_empty_record(client, person):
+    newcomer = person(username="newbie")
+    record = client.get("/api/v1/me/service-record", headers=newcomer.headers).json
+    assert record["total_minutes"] == 0 and record["entries"] == []
+    assert record["issuing_organization"] is None
+    path, query = verification_path(record["verification_url"])
+    assert client.get(f"{path}?{urlencode(query)}").status_code == 200
+    assert uuid.UUID(record["member_id"]) == newcomer.id
