@@ -1,0 +1,239 @@
+"""Concurrency against real PostgreSQL: real threads and real worker processes."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+import uuid
+from collections import Counter
+from collections.abc import Callable
+from typing import Any
+
+import sqlalchemy as sa
+from redis import Redis
+from rq.job import Job
+from rq.serializers import JSONSerializer
+
+from common.jobs import json_queue
+from tests.conftest import engine_for
+from tests.integration.points.conftest import envelope
+
+HOLDS = "/internal/v1/points/holds"
+
+
+def in_parallel(n: int, work: Callable[[int], Any]) -> list[Any]:
+    """Run ``work(i)`` in ``n`` threads released at the same moment; their results."""
+    barrier = threading.Barrier(n)
+    results: list[Any] = [None] * n
+    errors: list[BaseException] = []
+
+    def run(i: int) -> None:
+        barrier.wait()
+        try:
+            results[i] = work(i)
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert not errors, errors
+    return results
+
+
+def count(sql: str, **params: Any) -> int:
+    with engine_for("points").connect() as c:
+        return int(c.execute(sa.text(sql), params).scalar_one())
+
+
+def test_forty_parallel_awards_all_land(set_rule, run_batch, balance_of, reconciled):
+    """Each batch pays a shared member and one of its own: the shared account is hot, the
+    batches lock two accounts each, and the issuance shards are hit by all of them."""
+    set_rule("task.completed", 10)
+    shared = uuid.uuid4()
+    own = [uuid.uuid4() for _ in range(40)]
+    results = in_parallel(
+        40,
+        lambda i: run_batch(
+            [envelope("task.completed", own[i]), envelope("task.completed", shared)]
+        ),
+    )
+    assert all(r["paid"] == 2 for r in results)
+    shared_balance = balance_of(shared)
+    assert shared_balance["available"] == 400 and shared_balance["lifetime_earned"] == 400
+    assert all(balance_of(m)["available"] == 10 for m in own)
+    seqs = count("SELECT max(seq) FROM transfers WHERE member_id = :m", m=shared)
+    assert seqs == 40
+    assert reconciled()["ok"]
+
+
+def test_twenty_parallel_spends_of_thirty_from_three_hundred(
+    points_app, client, admin, service_header, balance_of, reconciled
+):
+    member = uuid.uuid4()
+    granted = client.post(
+        "/api/v1/points/adjustments",
+        json={"member_id": str(member), "amount": 300, "reason": "grant"},
+        headers={**admin, "Idempotency-Key": "grant"},
+    )
+    assert granted.status_code == 201
+
+    def spend(i: int) -> int:
+        response = points_app.test_client().post(
+            HOLDS,
+            json={"member_id": str(member), "amount": 30, "reference": f"redemption:{i}"},
+            headers={**service_header, "Idempotency-Key": f"spend-{i}"},
+        )
+        if response.status_code == 409:
+            assert response.json["type"].endswith("insufficient-points")
+        return response.status_code
+
+    statuses = Counter(in_parallel(20, spend))
+    assert statuses == {201: 10, 409: 10}
+    balance = balance_of(member)
+    assert (balance["available"], balance["held"]) == (0, 300)
+    assert reconciled()["ok"]
+
+
+def test_the_same_idempotency_key_from_ten_threads_makes_one_transfer(
+    points_app, admin, balance_of, reconciled
+):
+    member = uuid.uuid4()
+    body = {"member_id": str(member), "amount": 25, "reason": "bonus"}
+
+    def send(_: int) -> tuple[int, Any]:
+        response = points_app.test_client().post(
+            "/api/v1/points/adjustments", json=body, headers={**admin, "Idempotency-Key": "same"}
+        )
+        return response.status_code, response.json
+
+    answers = in_parallel(10, send)
+    assert {status for status, _ in answers} <= {201, 409}
+    created = [json for status, json in answers if status == 201]
+    assert created and all(j == created[0] for j in created)
+    assert all(
+        json["type"].endswith("idempotency-key-in-flight")
+        for status, json in answers
+        if status == 409
+    )
+    assert count("SELECT count(*) FROM transfers WHERE member_id = :m", m=member) == 1
+    assert balance_of(member)["available"] == 25
+    assert reconciled()["ok"]
+
+
+def test_the_same_hold_key_from_ten_threads_makes_one_hold(
+    points_app, client, admin, service_header, balance_of
+):
+    member = uuid.uuid4()
+    client.post(
+        "/api/v1/points/adjustments",
+        json={"member_id": str(member), "amount": 100, "reason": "grant"},
+        headers={**admin, "Idempotency-Key": "grant"},
+    )
+    body = {"member_id": str(member), "amount": 40, "reference": "redemption:9", "ttl_seconds": 60}
+
+    def send(_: int) -> tuple[int, Any]:
+        response = points_app.test_client().post(
+            HOLDS, json=body, headers={**service_header, "Idempotency-Key": "hold-9"}
+        )
+        return response.status_code, response.json
+
+    answers = in_parallel(10, send)
+    assert {status for status, _ in answers} <= {201, 409}
+    assert len({json["hold"]["id"] for status, json in answers if status == 201}) == 1
+    assert count("SELECT count(*) FROM holds") == 1
+    assert balance_of(member)["held"] == 40
+
+
+def test_two_workers_handed_the_same_events_pay_once(set_rule, run_batch, balance_of, reconciled):
+    set_rule("report.verified", 20)
+    members = [uuid.uuid4() for _ in range(25)]
+    batch = [envelope("report.verified", m) for m in members for _ in range(2)]
+    results = in_parallel(2, lambda i: run_batch(list(reversed(batch)) if i else batch))
+    assert sum(r["paid"] for r in results) == 50
+    assert sum(r["duplicates"] for r in results) == 50
+    assert all(balance_of(m)["available"] == 40 for m in members)
+    assert reconciled()["ok"]
+
+
+_WORKER = """
+import os, signal, sys
+from redis import Redis
+from rq.serializers import JSONSerializer
+from rq.worker import SimpleWorker
+from common.jobs import json_queue
+
+class DiesBeforeAck(SimpleWorker):
+    # the job returned (its transaction committed); the worker dies before acknowledging it
+    def handle_job_success(self, job, queue, started_job_registry):
+        os.kill(os.getpid(), signal.SIGKILL)
+
+redis = Redis.from_url(os.environ["REDIS_URL"])
+worker_class = DiesBeforeAck if sys.argv[1] == "die" else SimpleWorker
+worker = worker_class([json_queue("points", redis)], connection=redis, serializer=JSONSerializer)
+worker.work(burst=True)
+"""
+
+
+def _worker(mode: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", _WORKER, mode],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "LOG_LEVEL": "WARNING"},
+    )
+
+
+def test_a_worker_killed_after_commit_before_ack_pays_once_on_redelivery(
+    set_rule, balance_of, reconciled
+):
+    set_rule("hours.approved", 10, "hour")
+    redis = Redis.from_url(os.environ["REDIS_URL"])
+    queue = json_queue("points", redis)
+    member = uuid.uuid4()
+    job = queue.enqueue(
+        "services.points.jobs.handle_events",
+        [envelope("hours.approved", member, {"minutes": 120})],
+    )
+    died = _worker("die")
+    assert died.returncode == -9, died.stderr
+    assert balance_of(member)["available"] == 20  # committed before the kill
+    assert Job.fetch(job.id, connection=redis, serializer=JSONSerializer).get_status() == "started"
+    # redelivery: the job goes back on the queue, as RQ does with an abandoned job
+    queue.enqueue_job(Job.fetch(job.id, connection=redis, serializer=JSONSerializer))
+    survived = _worker("normal")
+    assert survived.returncode == 0, survived.stderr
+    finished = Job.fetch(job.id, connection=redis, serializer=JSONSerializer)
+    assert finished.get_status() == "finished"
+    assert finished.return_value()["duplicates"] == 1
+    assert balance_of(member)["available"] == 20
+    assert reconciled()["ok"]
+
+
+def test_two_worker_processes_given_the_same_job_twice_pay_once(set_rule, balance_of):
+    set_rule("task.completed", 15)
+    redis = Redis.from_url(os.environ["REDIS_URL"])
+    queue = json_queue("points", redis)
+    members = [uuid.uuid4() for _ in range(30)]
+    batch = [envelope("task.completed", m) for m in members]
+    queue.enqueue("services.points.jobs.handle_events", batch)
+    queue.enqueue("services.points.jobs.handle_events", batch)
+    workers = [
+        subprocess.Popen(
+            [sys.executable, "-c", _WORKER, "normal"],
+            env={**os.environ, "LOG_LEVEL": "WARNING"},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
+    for w in workers:
+        _, err = w.communicate(timeout=120)
+        assert w.returncode == 0, err
+    assert all(balance_of(m)["available"] == 15 for m in members)
