@@ -1,4 +1,4 @@
-"""The service record: JSON, printable page, PDF, and a public verification that cannot be fooled."""
+"""The service record: JSON, printable page, PDF, and a public verification that holds."""
 
 from __future__ import annotations
 

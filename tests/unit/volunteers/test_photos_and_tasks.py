@@ -1,0 +1,67 @@
+"""Photo cleaning (Pillow, in memory) and the task state machine."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from PIL import ExifTags, Image
+
+from services.volunteers.domain.errors import RuleViolation
+from services.volunteers.domain.photos import clean_photo
+from services.volunteers.domain.tasks import next_status
+
+
+def jpeg(size=(300, 200), exif: Image.Exif | None = None) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", size, (10, 200, 10)).save(out, format="JPEG", exif=exif or Image.Exif())
+    return out.getvalue()
+
+
+def test_exif_and_gps_are_gone_and_orientation_is_applied():
+    exif = Image.Exif()
+    exif[ExifTags.Base.Orientation] = 8
+    exif[ExifTags.Base.Artist] = "Rider 4471"
+    exif.get_ifd(ExifTags.IFD.GPSInfo)[ExifTags.GPS.GPSLatitude] = (31.0, 13.0, 49.0)
+    cleaned = clean_photo(jpeg(exif=exif), max_bytes=10**6, max_pixels=10**7)
+    assert (cleaned.width, cleaned.height) == (200, 300)
+    assert b"Rider 4471" not in cleaned.data and b"Exif" not in cleaned.data
+    with Image.open(io.BytesIO(cleaned.data)) as image:
+        assert len(image.getexif()) == 0
+
+
+def test_large_images_are_scaled_down():
+    cleaned = clean_photo(jpeg(size=(4000, 1000)), max_bytes=10**7, max_pixels=10**8)
+    assert max(cleaned.width, cleaned.height) == 2048
+
+
+def test_trailing_payload_is_dropped():
+    cleaned = clean_photo(jpeg() + b"<?php evil(); ?>", max_bytes=10**6, max_pixels=10**7)
+    assert b"evil" not in cleaned.data
+
+
+@pytest.mark.parametrize(
+    ("data", "kind", "limits"),
+    [
+        (b"", "validation-error", {}),
+        (b"GIF89a" + b"\x00" * 50, "unsupported-photo", {}),
+        (b"%PDF-1.4 hello", "unsupported-photo", {}),
+        (jpeg(), "photo-too-large", {"max_bytes": 100}),
+        (jpeg(size=(400, 400)), "photo-too-large", {"max_pixels": 1000}),
+    ],
+)
+def test_refusals(data, kind, limits):
+    with pytest.raises(RuleViolation) as info:
+        clean_photo(data, **{"max_bytes": 10**6, "max_pixels": 10**7, **limits})
+    assert info.value.kind == kind
+
+
+def test_task_states():
+    assert next_status("open", "claim") == "claimed"
+    assert next_status("claimed", "finish") == "done"
+    assert next_status("done", "confirm") == "confirmed"
+    assert next_status("claimed", "release") == "open"
+    for status, action in (("open", "confirm"), ("confirmed", "confirm"), ("done", "claim")):
+        with pytest.raises(RuleViolation) as info:
+            next_status(status, action)
+        assert info.value.status == 409

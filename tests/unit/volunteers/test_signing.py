@@ -1,0 +1,88 @@
+"""Station codes and service-record signatures."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from services.volunteers.domain.errors import RuleViolation
+from services.volunteers.domain.signing import (
+    RecordTotals,
+    check_station_code,
+    derive_key,
+    issue_station_code,
+    record_signature_valid,
+    sign_record,
+)
+
+KEY = derive_key("secret", "station-code")
+STATION = uuid.uuid4()
+TTL = 120
+T0 = 1_800_000_000.0
+
+
+def kind_of(code: str, now: float, station=STATION, key=KEY) -> str | None:
+    try:
+        check_station_code(key, station, code, now, TTL)
+    except RuleViolation as violation:
+        return violation.kind
+    return None
+
+
+def test_a_code_works_until_it_expires():
+    issued = issue_station_code(KEY, STATION, T0, TTL)
+    expires = issued.expires_at.timestamp()
+    assert T0 + TTL <= expires <= T0 + 2 * TTL
+    assert kind_of(issued.code, T0) is None
+    assert kind_of(issued.code, expires - 1) is None
+    assert kind_of(issued.code, expires) == "expired-code"
+
+
+def test_codes_rotate():
+    first = issue_station_code(KEY, STATION, T0, TTL).code
+    assert T0 % TTL == 0  # T0 opens a window: the same code for the whole window
+    assert issue_station_code(KEY, STATION, T0 + TTL - 1, TTL).code == first
+    assert issue_station_code(KEY, STATION, T0 + TTL, TTL).code != first
+
+
+def test_forged_foreign_and_malformed_codes():
+    code = issue_station_code(KEY, STATION, T0, TTL).code
+    version, expires, mac = code.split(".")
+    assert kind_of(f"{version}.{int(expires) + TTL}.{mac}", T0) == "invalid-code"
+    assert kind_of(code, T0, station=uuid.uuid4()) == "invalid-code"
+    assert kind_of(code, T0, key=derive_key("other", "station-code")) == "invalid-code"
+    for junk in ("", "x", "c1.abc.def", "c2.1.2", "c1..", code + ".x"):
+        assert kind_of(junk, T0) == "invalid-code"
+
+
+def test_a_code_from_the_far_future_is_refused():
+    later = issue_station_code(KEY, STATION, T0 + 3600, TTL).code
+    assert kind_of(later, T0) == "invalid-code"
+
+
+def test_record_signatures():
+    key = derive_key("secret", "service-record")
+    issued = datetime(2026, 11, 23, 12, 0, 1, 123456, tzinfo=UTC)
+    totals = RecordTotals("SR-AAAA-BBBB-CCCC", 165, 2, issued)
+    signature = sign_record(key, totals)
+    assert record_signature_valid(key, totals, signature)
+    for changed in (
+        RecordTotals("SR-AAAA-BBBB-CCCC", 166, 2, issued),
+        RecordTotals("SR-AAAA-BBBB-CCCC", 165, 3, issued),
+        RecordTotals("SR-AAAA-BBBB-CCCD", 165, 2, issued),
+        RecordTotals("SR-AAAA-BBBB-CCCC", 165, 2, issued + timedelta(microseconds=1)),
+    ):
+        assert not record_signature_valid(key, changed, signature)
+    assert not record_signature_valid(derive_key("other", "service-record"), totals, signature)
+
+
+def test_purposes_have_their_own_keys():
+    assert derive_key("s", "station-code") != derive_key("s", "service-record")
+
+
+@pytest.mark.parametrize("ttl", [10, 60, 300])
+def test_every_ttl_gives_a_valid_code(ttl):
+    issued = issue_station_code(KEY, STATION, T0, ttl)
+    check_station_code(KEY, STATION, issued.code, T0, ttl)
