@@ -1095,3 +1095,31 @@ def verify_record(
         "entry_count": entries,
         "issued_at": totals.issued_at,
     }
+
+
+# ---------------------------------------------------------------- housekeeping
+
+
+def sweep_orphan_photos(db: Session, upload_dir: Path, min_age: timedelta) -> int:
+    """Delete photo files no row refers to (a crash between writing a file and committing
+    its row); only files older than ``min_age``, so an upload in flight is never touched."""
+    root = upload_dir / "reports"
+    if not root.is_dir():
+        return 0
+    cutoff = now_utc().timestamp() - min_age.total_seconds()
+    old = {
+        path.relative_to(upload_dir).as_posix(): path
+        for path in root.rglob("*")
+        if path.is_file() and path.stat().st_mtime < cutoff
+    }
+    if not old:
+        return 0
+    known = set(
+        db.scalars(sa.select(ReportPhoto.storage_key).where(ReportPhoto.storage_key.in_(old)))
+    )
+    removed = 0
+    for key, path in old.items():
+        if key not in known:
+            path.unlink(missing_ok=True)
+            removed += 1
+    return removed

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import uuid
 from collections.abc import Callable
@@ -35,6 +36,17 @@ class World:
     outsider: Person  # a coordinator of the other community
     member: Person
     rider: Person
+
+
+@pytest.fixture
+def uploads(volunteers_app, monkeypatch, tmp_path):
+    cfg = volunteers_app.extensions["volunteers_config"]
+    monkeypatch.setitem(
+        volunteers_app.extensions,
+        "volunteers_config",
+        dataclasses.replace(cfg, upload_dir=tmp_path),
+    )
+    return tmp_path
 
 
 @pytest.fixture

@@ -6,23 +6,11 @@ import dataclasses
 import io
 import uuid
 
-import pytest
 import sqlalchemy as sa
 from PIL import ExifTags, Image
 
 from tests.conftest import engine_for
 from tests.integration.volunteers.test_reports import report
-
-
-@pytest.fixture
-def uploads(volunteers_app, monkeypatch, tmp_path):
-    cfg = volunteers_app.extensions["volunteers_config"]
-    monkeypatch.setitem(
-        volunteers_app.extensions,
-        "volunteers_config",
-        dataclasses.replace(cfg, upload_dir=tmp_path),
-    )
-    return tmp_path
 
 
 def jpeg_with_gps(size=(640, 480)) -> bytes:
