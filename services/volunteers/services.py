@@ -58,6 +58,7 @@ from services.volunteers.domain.signing import (
 )
 
 AREA_KINDS = ("street", "community", "grid")
+QR_PREFIX = "civic-checkin:"
 
 
 def now_utc() -> datetime:
@@ -815,8 +816,14 @@ def check_in(
     station = db.get(Organization, data["station_id"])
     if station is None or not _has_place(station):
         raise invalid("station_id", "No station has this id.")
+    code = data["code"].strip()
+    if code.startswith(QR_PREFIX):
+        # the app may send what it scanned: civic-checkin:<station_id>:<code>
+        scanned_station, _, code = code[len(QR_PREFIX) :].partition(":")
+        if scanned_station != str(station.id):
+            raise invalid("code", "This QR code belongs to another station.")
     try:
-        check_station_code(cfg.code_key, station.id, data["code"], now.timestamp(), cfg.code_ttl)
+        check_station_code(cfg.code_key, station.id, code, now.timestamp(), cfg.code_ttl)
     except RuleViolation as violation:
         raise problem_from(violation) from None
     assert station.lat is not None and station.lng is not None and station.radius_m is not None

@@ -24,7 +24,7 @@ blp = Blueprint("checkins", __name__, url_prefix="/api/v1", description="Station
 
 
 def qr_payload(station_id: uuid.UUID, code: str) -> str:
-    return f"civic-checkin:{station_id}:{code}"
+    return f"{services.QR_PREFIX}{station_id}:{code}"
 
 
 class CodeOut(Schema):
@@ -39,7 +39,11 @@ class CodeOut(Schema):
 
 class CheckinIn(Schema):
     station_id = fields.UUID(required=True)
-    code = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    code = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=200),
+        metadata={"description": "the station's code, or the whole scanned QR payload"},
+    )
     lat = fields.Float(required=True, validate=validate.Range(min=-90, max=90))
     lng = fields.Float(required=True, validate=validate.Range(min=-180, max=180))
 

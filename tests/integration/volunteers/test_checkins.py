@@ -59,8 +59,12 @@ def test_second_check_in_the_same_day_is_refused(client, world):
     assert again.status_code == 409
     assert again.json["type"].endswith("/already-checked-in")
     assert len(outbox_events("checkin.recorded")) == 1
-    # someone else may
-    assert check_in(client, world.rider, world.station["id"], code).status_code == 201
+    # someone else may, sending the whole scanned QR payload
+    scanned = f"civic-checkin:{world.station['id']}:{code}"
+    assert check_in(client, world.rider, world.station["id"], scanned).status_code == 201
+    elsewhere = f"civic-checkin:{uuid.uuid4()}:{code}"
+    wrong = check_in(client, world.coordinator, world.station["id"], elsewhere)
+    assert wrong.status_code == 422 and "code" in wrong.json["errors"]
 
 
 def test_two_check_ins_at_once_make_one(client, volunteers_app, world):
