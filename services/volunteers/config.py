@@ -48,11 +48,27 @@ class VolunteersConfig:
                 raise ConfigurationError(f"{name} must be at least {minimum}")
             return value
 
-        secret = env.get("VOLUNTEERS_SIGNING_SECRET", "").strip() or settings.internal_api_token
+        def secret_from(name: str) -> str:
+            inline = env.get(name, "").strip()
+            if inline:
+                return inline
+            path = env.get(name + "_FILE", "").strip()
+            if not path:
+                return ""
+            try:
+                return Path(path).read_text().strip()
+            except OSError as exc:
+                raise ConfigurationError(f"{name}_FILE={path} cannot be read: {exc}") from exc
+
+        secret = (
+            secret_from("VOLUNTEERS_SIGNING_SECRET")
+            or settings.internal_api_token
+            or secret_from("INTERNAL_API_TOKEN")
+        )
         if not secret:
             raise ConfigurationError(
-                "VOLUNTEERS_SIGNING_SECRET (or INTERNAL_API_TOKEN) is not set: the volunteers "
-                "service signs station codes and service records with it"
+                "VOLUNTEERS_SIGNING_SECRET (or INTERNAL_API_TOKEN, either also as a _FILE) is "
+                "not set: the volunteers service signs station codes and service records with it"
             )
         zone_name = env.get("LOCAL_TIMEZONE", "").strip() or "UTC"
         try:
