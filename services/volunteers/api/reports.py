@@ -247,6 +247,22 @@ def send_photo(photo: ReportPhoto) -> Response:
     return response
 
 
+class AssignIn(Schema):
+    organization_id = fields.UUID(required=True)
+
+
+@blp.post("/reports/<uuid:report_id>/assign")
+@require_roles("coordinator")
+@blp.arguments(AssignIn)
+@blp.response(200, ReportOut)
+def assign_report(data: dict[str, Any], report_id: uuid.UUID) -> dict[str, Any]:
+    """Hand an open report to another organisation (coordinator of both, or admin)"""
+    report = services.assign_report(
+        session(), current_principal(), report_id, data["organization_id"]
+    )
+    return one_view(report)
+
+
 @blp.post("/reports/<uuid:report_id>/verify")
 @require_roles("coordinator")
 @blp.response(200, ReportOut)

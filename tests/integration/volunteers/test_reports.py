@@ -236,6 +236,33 @@ def test_report_outside_every_area_falls_back_to_home_community(client, world):
     )
     homed = report(client, world.rider, lat=30.0, lng=119.0, category="road_damage").json
     assert homed["organization_id"] == world.other_community["id"]
-    # an unplaced report waits for an admin
+    # an unplaced report waits for an admin to hand it to an organisation
     assert act(client, world.coordinator, far["id"], "verify").status_code == 403
-    assert act(client, world.admin, far["id"], "verify").status_code == 200
+    unassigned = act(client, world.admin, far["id"], "verify")
+    assert unassigned.status_code == 409
+    assert unassigned.json["type"].endswith("/unassigned-report")
+    assign = {"organization_id": world.grid["id"]}
+    assert act(client, world.coordinator, far["id"], "assign", **assign).status_code == 403
+    assigned = act(client, world.admin, far["id"], "assign", **assign)
+    assert assigned.status_code == 200 and assigned.json["organization_id"] == world.grid["id"]
+    assert act(client, world.coordinator, far["id"], "verify").status_code == 200
+    assert outbox_events("report.verified")[0]["data"]["organization_id"] == world.grid["id"]
+
+
+def test_coordinators_reassign_within_scope_and_never_verify_their_own(client, world):
+    rid = report(client, world.rider).json["id"]
+    to_other = {"organization_id": world.other_community["id"]}
+    assert act(client, world.coordinator, rid, "assign", **to_other).status_code == 403
+    to_grid = act(client, world.coordinator, rid, "assign", organization_id=world.grid["id"])
+    assert to_grid.status_code == 200
+    # the grid's coordinator now sees and verifies it; the other community's does not
+    queue = client.get("/api/v1/reports", headers=world.grid_coordinator.headers).json
+    assert [r["id"] for r in queue["items"]] == [rid]
+    unknown = act(client, world.admin, rid, "assign", organization_id=str(uuid.uuid4()))
+    assert unknown.status_code == 422 and "organization_id" in unknown.json["errors"]
+
+    own = report(client, world.coordinator, category="road_damage").json["id"]
+    refused = act(client, world.coordinator, own, "verify")
+    assert refused.status_code == 403 and refused.json["type"].endswith("/own-report")
+    assert act(client, world.grid_coordinator, own, "verify").status_code == 403  # community's
+    assert act(client, world.admin, own, "verify").status_code == 200
