@@ -21,7 +21,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from common.events import Event
 from common.outbox import emit
@@ -117,7 +117,7 @@ def scope_query(root_ids: Iterable[uuid.UUID]) -> sa.Select[Any]:
         .where(Organization.id.in_(roots))
         .cte("scope", recursive=True)
     )
-    child = sa.orm.aliased(Organization)
+    child = aliased(Organization)
     tree = tree.union(sa.select(child.id).join(tree, child.parent_id == tree.c.id))
     return sa.select(tree.c.id)
 
@@ -138,9 +138,8 @@ def in_scope(db: Session, principal: Principal, organization_id: uuid.UUID | Non
         return False
     if not principal.organization_ids:
         return False
-    found = db.execute(
-        scope_query(principal.organization_ids).where(sa.literal_column("id") == organization_id)
-    ).first()
+    scope = scope_query(principal.organization_ids).subquery()
+    found = db.execute(sa.select(scope.c.id).where(scope.c.id == organization_id).limit(1)).first()
     return found is not None
 
 
@@ -992,7 +991,7 @@ def service_record(db: Session, principal: Principal, cfg: VolunteersConfig) -> 
     number = record_number_for(db, member)
     # the database's clock, as approvals are stamped with it
     issued_at: datetime = db.execute(sa.select(sa.func.clock_timestamp())).scalar_one()
-    approver = sa.orm.aliased(Member)
+    approver = aliased(Member)
     rows = db.execute(
         sa.select(
             HoursEntry,

@@ -240,3 +240,32 @@ def test_listing_scope_and_pagination(client, world):
     assert snoop.status_code == 403
     bad_cursor = client.get("/api/v1/hours?cursor=zzz", headers=world.member.headers)
     assert bad_cursor.status_code == 422
+
+
+def test_scope_reaches_every_level_below_and_every_listed_root(client, world, person):
+    street_coordinator = person(roles=["coordinator"], orgs=[uuid.UUID(world.street["id"])])
+    two_roots = person(
+        roles=["coordinator"],
+        orgs=[uuid.UUID(world.grid["id"]), uuid.UUID(world.other_community["id"])],
+    )
+    start = two_hours_ago()
+    in_grid = log(client, world.member, world.grid["id"], start).json
+    in_other = log(client, world.rider, world.other_community["id"], start).json
+    in_community = log(client, world.rider, world.community["id"], start - timedelta(hours=4)).json
+
+    listed = client.get("/api/v1/hours", headers=two_roots.headers).json["items"]
+    assert {h["id"] for h in listed} == {in_grid["id"], in_other["id"]}
+    assert (
+        client.post(
+            f"/api/v1/hours/{in_community['id']}/approve", headers=two_roots.headers
+        ).status_code
+        == 403
+    )
+    for entry in (in_grid, in_other, in_community):  # two and three levels down
+        approved = client.post(
+            f"/api/v1/hours/{entry['id']}/approve", headers=street_coordinator.headers
+        )
+        assert approved.status_code == 200
+    # the coordinator role without organisations acts nowhere
+    nowhere = person(roles=["coordinator"])
+    assert client.get("/api/v1/hours?status=approved", headers=nowhere.headers).json["items"] == []
