@@ -122,13 +122,14 @@ def scope_query(root_ids: Iterable[uuid.UUID]) -> sa.Select[Any]:
     return sa.select(tree.c.id)
 
 
-def scope_filter(principal: Principal, column: Any) -> Any:
-    """A WHERE clause: ``column`` lies in the caller's scope (always true for an admin)."""
+def scope_filter(principal: Principal, *columns: Any) -> Any:
+    """A WHERE clause: one of ``columns`` lies in the caller's scope (true for an admin)."""
     if principal.is_admin:
         return sa.true()
     if not principal.has_role("coordinator") or not principal.organization_ids:
         return sa.false()
-    return column.in_(scope_query(principal.organization_ids))
+    scope = scope_query(principal.organization_ids)
+    return sa.or_(*(column.in_(scope) for column in columns))
 
 
 def in_scope(db: Session, principal: Principal, organization_id: uuid.UUID | None) -> bool:

@@ -5,11 +5,13 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+import sqlalchemy as sa
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from common.app import session
 from common.auth import current_principal, require_auth, require_roles
+from common.pagination import PageArgs, decode_cursor, page
 from common.problems import Problem
 from services.volunteers import services
 from services.volunteers.adapters.models import Member
@@ -46,6 +48,16 @@ class ProfileOut(Schema):
     rider = fields.Nested(RiderOut, allow_none=True)
     party = fields.Nested(PartyOut, allow_none=True)
     created_at = fields.DateTime()
+
+
+class ProfilePage(Schema):
+    items = fields.List(fields.Nested(ProfileOut))
+    next_cursor = fields.String(allow_none=True)
+
+
+class MemberQuery(PageArgs):
+    q = fields.String(load_default=None, validate=validate.Length(min=1, max=100))
+    community_id = fields.UUID(load_default=None)
 
 
 class PartyIn(Schema):
@@ -95,6 +107,39 @@ def update_my_profile(data: dict[str, Any]) -> dict[str, Any]:
     """Change your display name, home community or rider details"""
     member = services.update_profile(session(), current_principal(), data)
     return profile_view(member)
+
+
+@blp.get("/members")
+@require_roles("coordinator")
+@blp.arguments(MemberQuery, location="query")
+@blp.response(200, ProfilePage)
+def list_members(args: dict[str, Any]) -> dict[str, Any]:
+    """Members whose home or party community is in your scope (coordinator), by name"""
+    principal = current_principal()
+    query = (
+        sa.select(Member)
+        .where(
+            services.scope_filter(principal, Member.home_community_id, Member.party_community_id)
+        )
+        .order_by(Member.display_name, Member.id)
+    )
+    if args["q"]:
+        escaped = args["q"].replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        query = query.where(Member.display_name.ilike(f"%{escaped}%", escape="\\"))
+    if args["community_id"]:
+        query = query.where(
+            sa.or_(
+                Member.home_community_id == args["community_id"],
+                Member.party_community_id == args["community_id"],
+            )
+        )
+    after = decode_cursor(args["cursor"], str, uuid.UUID)
+    if after:
+        query = query.where(sa.tuple_(Member.display_name, Member.id) > sa.tuple_(*after))
+    rows = list(session().scalars(query.limit(args["limit"] + 1)))
+    result = page(rows, args["limit"], lambda m: (m.display_name, m.id))
+    result["items"] = [profile_view(m) for m in result["items"]]
+    return result
 
 
 @blp.get("/members/<uuid:member_id>")

@@ -247,3 +247,35 @@ def test_activities_sign_up_capacity_and_attendance_hours(client, volunteers_app
     assert entry.json["minutes"] == 120
     over = client.post(f"/api/v1/activities/{past['id']}/signups", headers=world.member.headers)
     assert over.status_code == 409 and over.json["type"].endswith("/activity-over")
+
+
+def test_coordinators_find_members_of_their_communities(client, world, person):
+    def home(who, community, name):
+        response = client.put(
+            "/api/v1/me/profile",
+            json={"display_name": name, "home_community_id": community["id"]},
+            headers=who.headers,
+        )
+        assert response.status_code == 200
+
+    home(world.member, world.community, "Mia 100%_sure")
+    home(world.rider, world.other_community, "Rick")
+    extra = person()
+    home(extra, world.community, "Ann")
+    listed = client.get("/api/v1/members?limit=1", headers=world.coordinator.headers).json
+    assert [m["display_name"] for m in listed["items"]] == ["Ann"]
+    rest = client.get(
+        f"/api/v1/members?limit=1&cursor={listed['next_cursor']}", headers=world.coordinator.headers
+    ).json
+    assert [m["display_name"] for m in rest["items"]] == ["Mia 100%_sure"]
+    assert rest["next_cursor"] is None
+    found = client.get("/api/v1/members?q=0%25_s", headers=world.coordinator.headers).json
+    assert [m["id"] for m in found["items"]] == [str(world.member.id)]
+    assert client.get("/api/v1/members?q=%25", headers=world.coordinator.headers).json["items"] == [
+        found["items"][0]
+    ]
+    everyone = client.get("/api/v1/members", headers=world.admin.headers).json["items"]
+    assert len(everyone) == 3
+    assert client.get("/api/v1/members", headers=world.member.headers).status_code == 403
+    # a grid coordinator's scope holds no community
+    assert client.get("/api/v1/members", headers=world.grid_coordinator.headers).json["items"] == []
