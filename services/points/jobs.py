@@ -12,6 +12,7 @@ import logging
 from typing import Any
 
 from flask import current_app
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 from common.app import redis_client, session
 from common.idempotency import purge_expired_keys
@@ -39,14 +40,39 @@ def _config() -> PointsConfig:
 
 
 def process_batch(envelopes: list[dict[str, Any]]) -> dict[str, int]:
-    """Pay one batch inside the current app context; commit, then update the leaderboards."""
+    """Pay one batch inside the current app context; commit, then update the leaderboards.
+
+    A batch that fails for a reason other than an unreachable store is split: each
+    event is tried on its own, and one that still fails is parked with the error, so a
+    single poisonous event cannot hold back the events it travelled with.
+    """
     db = session()
     try:
         result = services.handle_events(db, _config(), envelopes)
         db.commit()
-    except BaseException:
+    except (OperationalError, InterfaceError):
         db.rollback()
-        raise
+        raise  # the store is away: the whole job fails and is retried as it was
+    except Exception as exc:
+        db.rollback()
+        if len(envelopes) > 1:
+            log.exception("a batch of %d events failed; paying them one by one", len(envelopes))
+            totals: dict[str, int] = {}
+            for envelope in envelopes:
+                for name, value in process_batch([envelope]).items():
+                    totals[name] = totals.get(name, 0) + value
+            return totals
+        log.exception("an event failed; parking it")
+        parked = services.park_failed(db, envelopes[0], f"failed to pay: {exc!r}")
+        db.commit()
+        return {
+            "received": 1,
+            "duplicates": 0 if parked else 1,
+            "paid": 0,
+            "points": 0,
+            "reversed": 0,
+            "parked": int(parked),
+        }
     if result.scores:
         try:
             leaderboard.record(redis_client(), result.scores)

@@ -26,7 +26,7 @@ import hashlib
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Final
 
 from services.points.domain import lots as lot_rules
@@ -161,7 +161,7 @@ def canonical(entry: Entry) -> bytes:
         str(entry.seq),
         str(entry.available_after),
         str(entry.held_after),
-        entry.created_at.isoformat(),
+        entry.created_at.astimezone(UTC).isoformat(),
         entry.reference,
         entry.description,
     )

@@ -173,3 +173,26 @@ def test_awards_count_on_the_leaderboards_and_rebuild_when_lost(
     assert board(f"period={before}") == []
     bad = client.get("/api/v1/points/leaderboard?period=2026-13", headers=header)
     assert bad.status_code == 422
+
+
+def test_a_poisonous_event_is_parked_and_its_batch_still_paid(
+    set_rule, run_batch, balance_of, client, admin, reconciled
+):
+    set_rule("hours.approved", 10, "hour")
+    good, bad = uuid.uuid4(), uuid.uuid4()
+    poison = envelope("hours.approved", bad, {"minutes": 10**30})  # beyond any bigint
+    result = run_batch(
+        [
+            envelope("hours.approved", good, {"minutes": 60}),
+            poison,
+            envelope("hours.approved", good, {"minutes": 30}),
+        ]
+    )
+    assert (result["paid"], result["parked"]) == (2, 1)
+    assert balance_of(good)["available"] == 15
+    assert balance_of(bad)["available"] == 0
+    parked = client.get("/api/v1/points/parked-events", headers=admin).json["items"]
+    assert [p["event_id"] for p in parked] == [poison["id"]]
+    assert parked[0]["reason"].startswith("failed to pay")
+    assert run_batch([poison])["duplicates"] == 1
+    assert reconciled()["ok"]
