@@ -166,7 +166,6 @@ class ReportCategory(Base):
 
 
 REPORT_STATUSES = ("submitted", "verified", "dispatched", "resolved", "rejected")
-CLOSE_REASONS = ("fixed", "not_fixable", "duplicate", "referred")
 
 
 class Report(Base):
@@ -268,7 +267,6 @@ class Checkin(Base):
     created_at: so.Mapped[datetime] = _created()
 
 
-TASK_KINDS = ("practical_matter", "dispute_mediation", "policy_outreach", "volunteer_service")
 TASK_STATUSES = ("open", "claimed", "done", "confirmed", "cancelled")
 
 

@@ -17,13 +17,9 @@ from common.auth import current_principal, require_auth, require_roles
 from common.pagination import PageArgs, decode_cursor, page
 from common.problems import Problem
 from services.volunteers import services
-from services.volunteers.adapters.models import (
-    CLOSE_REASONS,
-    REPORT_STATUSES,
-    Report,
-    ReportPhoto,
-)
+from services.volunteers.adapters.models import REPORT_STATUSES, Report, ReportPhoto
 from services.volunteers.config import config
+from services.volunteers.domain.reports import CLOSE_REASONS
 
 blp = Blueprint("reports", __name__, url_prefix="/api/v1", description="Safety reports")
 

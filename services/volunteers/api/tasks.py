@@ -15,7 +15,8 @@ from common.auth import current_principal, require_auth, require_roles
 from common.pagination import PageArgs, decode_cursor, page
 from common.problems import Problem
 from services.volunteers import services
-from services.volunteers.adapters.models import TASK_KINDS, TASK_STATUSES, Task
+from services.volunteers.adapters.models import TASK_STATUSES, Task
+from services.volunteers.domain.tasks import TASK_KINDS
 
 blp = Blueprint("tasks", __name__, url_prefix="/api/v1", description="Tasks")
 
