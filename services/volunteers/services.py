@@ -235,6 +235,30 @@ def member_or_404(db: Session, member_id: uuid.UUID) -> Member:
     return member
 
 
+def member_in_scope_or_404(db: Session, principal: Principal, member_id: uuid.UUID) -> Member:
+    """A member a coordinator may look at: one who lives or reports in their scope, or whose
+    hours they decide on. Anyone else is a 404, so ids cannot be probed for profiles."""
+    if principal.is_admin:
+        return member_or_404(db, member_id)
+    visible: Any = sa.false()
+    if principal.has_role("coordinator") and principal.organization_ids:
+        scope = scope_query(principal.organization_ids)
+        hours_in_scope = (
+            sa.select(HoursEntry.id)
+            .where(HoursEntry.member_id == Member.id, HoursEntry.organization_id.in_(scope))
+            .exists()
+        )
+        visible = sa.or_(
+            Member.home_community_id.in_(scope),
+            Member.party_community_id.in_(scope),
+            hours_in_scope,
+        )
+    member = db.scalar(sa.select(Member).where(Member.id == member_id, visible))
+    if member is None:
+        raise Problem(404, "not-found", "No member with this id is in your scope.")
+    return member
+
+
 # ---------------------------------------------------------------- activities
 
 

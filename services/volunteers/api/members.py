@@ -146,8 +146,8 @@ def list_members(args: dict[str, Any]) -> dict[str, Any]:
 @require_roles("coordinator")
 @blp.response(200, ProfileOut)
 def get_member(member_id: uuid.UUID) -> dict[str, Any]:
-    """A member's profile (coordinator)"""
-    return profile_view(services.member_or_404(session(), member_id))
+    """A member's profile (coordinator in scope)"""
+    return profile_view(services.member_in_scope_or_404(session(), current_principal(), member_id))
 
 
 @blp.post("/party/registration")

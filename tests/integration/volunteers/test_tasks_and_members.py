@@ -128,6 +128,9 @@ def test_profile_is_created_on_first_use_and_editable(client, world):
     assert unknown.status_code == 422 and "home_community_id" in unknown.json["errors"]
     seen = client.get(f"/api/v1/members/{world.rider.id}", headers=world.coordinator.headers)
     assert seen.status_code == 200 and seen.json["display_name"] == "Rick Wu"
+    # a coordinator elsewhere cannot look the rider up by id
+    elsewhere = client.get(f"/api/v1/members/{world.rider.id}", headers=world.outsider.headers)
+    assert elsewhere.status_code == 404
     assert (
         client.get(f"/api/v1/members/{world.rider.id}", headers=world.member.headers).status_code
         == 403
