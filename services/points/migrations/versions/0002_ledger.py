@@ -240,6 +240,15 @@ def upgrade() -> None:
     op.execute(f"REVOKE UPDATE, DELETE, TRUNCATE ON transfers FROM PUBLIC, {SERVICE_ROLE}")
     op.execute(f"REVOKE ALL ON alembic_version FROM {SERVICE_ROLE}")
     op.execute(f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO {SERVICE_ROLE}")
+    # tables of later migrations get the ordinary privileges; a later append-only table
+    # must revoke UPDATE and DELETE itself, as this migration does for the journal
+    op.execute(
+        "ALTER DEFAULT PRIVILEGES IN SCHEMA public "
+        f"GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO {SERVICE_ROLE}"
+    )
+    op.execute(
+        f"ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT USAGE ON SEQUENCES TO {SERVICE_ROLE}"
+    )
 
     rules = sa.table(
         "earning_rules",
@@ -266,6 +275,13 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.execute(
+        "ALTER DEFAULT PRIVILEGES IN SCHEMA public "
+        f"REVOKE SELECT, INSERT, UPDATE, DELETE ON TABLES FROM {SERVICE_ROLE}"
+    )
+    op.execute(
+        f"ALTER DEFAULT PRIVILEGES IN SCHEMA public REVOKE USAGE ON SEQUENCES FROM {SERVICE_ROLE}"
+    )
     op.execute("DROP TRIGGER IF EXISTS transfers_append_only ON transfers")
     op.execute("DROP FUNCTION IF EXISTS points_journal_is_append_only()")
     op.execute(f"REVOKE ALL ON ALL TABLES IN SCHEMA public FROM {SERVICE_ROLE}")

@@ -1,0 +1,36 @@
+from __future__ import annotations
+
+import pytest
+
+from common.settings import ConfigurationError
+from services.points.config import PointsConfig
+from services.points.domain.expiry import ExpiryPolicy
+
+
+def test_defaults():
+    config = PointsConfig.from_env({})
+    assert config.expiry == ExpiryPolicy("end_of_next_year")
+    assert config.system_shards == 16
+    assert config.db_role == "points_service"
+
+
+def test_settings_are_read():
+    config = PointsConfig.from_env(
+        {"POINTS_EXPIRY": "90d", "POINTS_SYSTEM_SHARDS": "4", "POINTS_DB_ROLE": ""}
+    )
+    assert config.expiry == ExpiryPolicy("days", 90)
+    assert (config.system_shards, config.db_role) == (4, "")
+
+
+@pytest.mark.parametrize(
+    "env",
+    [
+        {"POINTS_EXPIRY": "soon"},
+        {"POINTS_SYSTEM_SHARDS": "0"},
+        {"POINTS_SYSTEM_SHARDS": "many"},
+        {"POINTS_DB_ROLE": "x; DROP TABLE transfers"},
+    ],
+)
+def test_bad_settings_fail_fast(env):
+    with pytest.raises(ConfigurationError):
+        PointsConfig.from_env(env)
