@@ -631,6 +631,16 @@ def handle_events(
         result.points += paid
         result.scores.append((organization_id, _period(event.occurred_at), member_id, paid))
 
+    # under the members' locks, so no other transaction can be clawing the same award back
+    clawed: set[str] = set()
+    if reversals:
+        clawed = set(
+            session.scalars(
+                sa.select(Transfer.idempotency_key).where(
+                    Transfer.idempotency_key.in_([f"reversal:{i}" for _, i in reversals])
+                )
+            )
+        )
     for event, original_id in reversals:
         original = originals.get(original_id)
         if original is None:
@@ -639,6 +649,10 @@ def handle_events(
         if not original:
             result.notes[event.id] = f"event {original_id} paid nothing; nothing to claw back"
             continue
+        if f"reversal:{original_id}" in clawed:
+            result.notes[event.id] = f"event {original_id} was clawed back already"
+            continue
+        clawed.add(f"reversal:{original_id}")
         member_id = original["member_id"]
         state = tx.with_lots(member_id)
         take = min(original["amount"], state.available)

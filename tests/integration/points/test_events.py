@@ -196,3 +196,27 @@ def test_a_poisonous_event_is_parked_and_its_batch_still_paid(
     assert parked[0]["reason"].startswith("failed to pay")
     assert run_batch([poison])["duplicates"] == 1
     assert reconciled()["ok"]
+
+
+def test_a_second_reversal_of_the_same_award_takes_nothing_more(
+    set_rule, run_batch, balance_of, reconciled
+):
+    set_rule("report.verified", 20)
+    member = uuid.uuid4()
+    award = envelope("report.verified", member)
+    run_batch([award, envelope("report.verified", member)])
+    first, second, third = (
+        envelope("award.reversed", member, {"reverses_event_id": award["id"]}) for _ in range(3)
+    )
+    assert run_batch([first, second])["reversed"] == 1
+    assert run_batch([third])["reversed"] == 0
+    assert balance_of(member)["available"] == 20
+    with engine_for("points").connect() as c:
+        notes = c.execute(
+            sa.text("SELECT note FROM processed_events WHERE event_id IN (:a, :b, :c)"),
+            {"a": first["id"], "b": second["id"], "c": third["id"]},
+        ).scalars()
+        assert (
+            sorted(notes, key=str) == [None] + [f"event {award['id']} was clawed back already"] * 2
+        )
+    assert reconciled()["ok"]
