@@ -9,7 +9,9 @@ import pytest
 from tests.e2e.suite import WEB, Suite
 
 
-@pytest.fixture(scope="session")
+# package scope: the processes stop when the e2e tests are done, so their relay cannot
+# take outbox rows from the in-process tests that run after them on the same databases
+@pytest.fixture(scope="package")
 def suite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Suite]:
     running = Suite(tmp_path_factory.mktemp("suite"))
     try:
