@@ -11,8 +11,11 @@ import json
 import logging
 import uuid
 from collections import defaultdict
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from itertools import groupby
+from operator import itemgetter
 from typing import Any
 
 import sqlalchemy as sa
@@ -939,10 +942,8 @@ def reconcile(session: Session, batch: int = 5_000) -> ReconcileReport:
     }
     report.accounts = len(accounts) + len(stored)
     seen: set[uuid.UUID] = set()
-    current: uuid.UUID | None = None
-    entries: list[ledger.Entry] = []
 
-    def finish(member_id: uuid.UUID, entries: list[ledger.Entry]) -> None:
+    def finish(member_id: uuid.UUID, entries: Iterator[ledger.Entry]) -> None:
         seen.add(member_id)
         account = accounts.get(member_id)
         if account is None:
@@ -951,6 +952,8 @@ def reconcile(session: Session, batch: int = 5_000) -> ReconcileReport:
                     f"member:{member_id}", "account", "transfers exist but the account does not"
                 )
             )
+            for _ in entries:
+                pass
             return
         problems.extend(
             ledger.verify_chain(
@@ -963,37 +966,38 @@ def reconcile(session: Session, batch: int = 5_000) -> ReconcileReport:
             )
         )
 
+    columns = (
+        Transfer.id,
+        Transfer.kind,
+        Transfer.amount,
+        Transfer.direction,
+        Transfer.member_id,
+        Transfer.system_account,
+        Transfer.seq,
+        Transfer.available_after,
+        Transfer.held_after,
+        Transfer.created_at,
+        Transfer.reference,
+        Transfer.description,
+        Transfer.prev_hash,
+        Transfer.hash,
+    )
     stream = session.execute(
-        sa.select(Transfer)
+        sa.select(*columns)
         .order_by(Transfer.member_id, Transfer.seq)
         .execution_options(yield_per=batch)
-    ).scalars()
-    for t in stream:
-        report.transfers += 1
-        if t.member_id != current:
-            if current is not None:
-                finish(current, entries)
-            current, entries = t.member_id, []
-        entries.append(
-            ledger.Entry(
-                id=t.id,
-                kind=t.kind,
-                amount=t.amount,
-                direction=t.direction,
-                member_id=t.member_id,
-                system_account=t.system_account,
-                seq=t.seq,
-                available_after=t.available_after,
-                held_after=t.held_after,
-                created_at=t.created_at,
-                reference=t.reference,
-                description=t.description,
-                prev_hash=bytes(t.prev_hash),
-                hash=bytes(t.hash),
-            )
-        )
-    if current is not None:
-        finish(current, entries)
+    )
+
+    def entries_of(rows: Iterable[Any]) -> Iterator[ledger.Entry]:
+        for row in rows:
+            report.transfers += 1
+            yield ledger.Entry(*row[:12], prev_hash=bytes(row[12]), hash=bytes(row[13]))
+
+    try:
+        for member_id, rows in groupby(stream, key=itemgetter(4)):
+            finish(member_id, entries_of(rows))
+    finally:
+        stream.close()
     session.expunge_all()
     for member_id, account in accounts.items():
         if member_id not in seen and (account.available or account.held or account.seq):

@@ -275,10 +275,13 @@ def verify_chain(
     stored_held: int,
     stored_seq: int | None = None,
     stored_hash: bytes | None = None,
+    most: int = 20,
 ) -> list[Discrepancy]:
-    """Replay a member account's journal and compare it with what is stored."""
+    """Replay a member account's journal (any iterable, consumed once) and compare it with
+    what is stored. At most ``most`` findings are listed for an entry-by-entry check (one
+    altered entry puts every later replay off), then how many more there were."""
     account = f"member:{member_id}"
-    problems: list[Discrepancy] = []
+    problems = _Findings(most)
     available = held = 0
     prev = GENESIS_HASH
     expected_seq = 1
@@ -332,8 +335,9 @@ def verify_chain(
             )
         prev = entry.hash
         expected_seq += 1
+    final: list[Discrepancy] = []
     if (available, held) != (stored_available, stored_held):
-        problems.append(
+        final.append(
             Discrepancy(
                 account,
                 "balance",
@@ -343,7 +347,7 @@ def verify_chain(
             )
         )
     if stored_seq is not None and stored_seq != expected_seq - 1:
-        problems.append(
+        final.append(
             Discrepancy(
                 account,
                 "sequence",
@@ -351,7 +355,30 @@ def verify_chain(
             )
         )
     if stored_hash is not None and stored_hash != prev:
-        problems.append(
+        final.append(
             Discrepancy(account, "chain", "the account's last hash is not the journal's last")
         )
-    return problems
+    return problems.listed(account) + final
+
+
+class _Findings:
+    """Findings, the first ``most`` of them listed and the rest counted."""
+
+    def __init__(self, most: int) -> None:
+        self.items: list[Discrepancy] = []
+        self.most = most
+        self.unlisted = 0
+
+    def append(self, item: Discrepancy) -> None:
+        if len(self.items) < self.most:
+            self.items.append(item)
+        else:
+            self.unlisted += 1
+
+    def listed(self, account: str) -> list[Discrepancy]:
+        found = list(self.items)
+        if self.unlisted:
+            found.append(
+                Discrepancy(account, "more", f"{self.unlisted} further findings not listed")
+            )
+        return found

@@ -151,3 +151,20 @@ def test_a_released_hold_gives_points_back_to_their_lots():
     book.end_hold(hold_id, hold_rules.RELEASED, START)  # a retry changes nothing
     assert book.members[m].lots == {EXPIRIES[0]: 40, EXPIRIES[1]: 40}
     assert book.members[m].available == 80 and book.members[m].held == 0
+
+
+def test_one_altered_entry_early_in_a_long_history_is_reported_briefly():
+    book = Book()
+    m = MEMBERS[0]
+    for n in range(200):
+        book.award(f"e{n}", m, 5, EXPIRIES[0], START)
+    entries = book.member_entries(m)
+    entries[0].amount = 6  # every later replay is now off by one
+    state = book.members[m]
+    problems = verify_chain(
+        m, iter(entries), state.available, state.held, state.seq, state.last_hash
+    )
+    checks = [p.check for p in problems]
+    assert checks[0] == "chain" and "altered" in problems[0].detail
+    assert checks.count("more") == 1 and len(problems) <= 23
+    assert "balance" in checks
