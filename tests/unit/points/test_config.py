@@ -34,3 +34,20 @@ def test_settings_are_read():
 def test_bad_settings_fail_fast(env):
     with pytest.raises(ConfigurationError):
         PointsConfig.from_env(env)
+
+
+def test_the_periodic_jobs_name_functions_that_exist():
+    import importlib
+
+    from services.points.jobs import PERIODIC
+
+    names = {job.func for job in PERIODIC}
+    assert names == {
+        "services.points.jobs.expire_holds",
+        "services.points.jobs.expire_lots",
+        "services.points.jobs.purge_idempotency_keys",
+    }
+    for job in PERIODIC:
+        module, _, name = job.func.rpartition(".")
+        assert callable(getattr(importlib.import_module(module), name))
+        assert job.queue == "points" and job.every > 0
