@@ -1,0 +1,26 @@
+"""``make bench``: every benchmark, one after another, each writing its own figures."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+BENCHMARKS = [
+    ["bench.gateway_overhead"],
+    ["bench.points_awards"],
+    ["bench.points_balance"],
+]
+
+
+def main() -> None:
+    failed = []
+    for module in BENCHMARKS:
+        print(f"== {' '.join(module)}", flush=True)
+        if subprocess.call([sys.executable, "-m", *module]) != 0:
+            failed.append(module[0])
+    if failed:
+        raise SystemExit(f"failed: {', '.join(failed)}")
+
+
+if __name__ == "__main__":
+    main()
