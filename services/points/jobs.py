@@ -48,7 +48,7 @@ def process_batch(envelopes: list[dict[str, Any]]) -> dict[str, int]:
     """
     db = session()
     try:
-        result = services.handle_events(db, _config(), envelopes)
+        result = _with_retries(lambda: services.handle_events(db, _config(), envelopes))
         db.commit()
     except (OperationalError, InterfaceError):
         db.rollback()
@@ -88,6 +88,23 @@ def process_batch(envelopes: list[dict[str, Any]]) -> dict[str, int]:
     }
     log.info("points batch: %s", summary)
     return summary
+
+
+# deadlock, serialization failure: transient, the same batch is tried again at once
+_TRANSIENT = {"40P01", "40001"}
+
+
+def _with_retries(pay: Any, attempts: int = 3) -> Any:
+    for attempt in range(1, attempts + 1):
+        try:
+            return pay()
+        except OperationalError as exc:
+            code = getattr(exc.orig, "sqlstate", None)
+            if code not in _TRANSIENT or attempt == attempts:
+                raise
+            log.warning("batch hit %s (attempt %d); trying again", code, attempt)
+            session().rollback()
+    raise AssertionError("unreachable")
 
 
 @runs_in_app("services.points")

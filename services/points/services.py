@@ -552,12 +552,28 @@ def handle_events(
             events.setdefault(parsed.id, parsed)
         else:
             malformed[parsed[0]] = (parsed[1], parsed[2], envelope)
-    claim_rows = [{"event_id": e.id, "type": e.type[:80]} for e in events.values()]
-    claim_rows += [{"event_id": i, "type": t} for i, (t, _, _) in malformed.items()]
+    # What each reversal names, read before the claim: an original that has not arrived is
+    # claimed too (a tombstone), in the same sorted insert as the batch's own events, so
+    # that two batches never wait for each other's ids in opposite orders.
+    targets: dict[uuid.UUID, uuid.UUID] = {}
+    for event in events.values():
+        if event.type == REVERSAL_EVENT:
+            target = _uuid_or_none(event.data.get("reverses_event_id"))
+            if target is not None and target not in events:
+                targets[event.id] = target
+    claim_rows: list[dict[str, Any]] = [
+        {"event_id": e.id, "type": e.type[:80], "note": None} for e in events.values()
+    ]
+    claim_rows += [{"event_id": i, "type": t, "note": None} for i, (t, _, _) in malformed.items()]
+    own = {row["event_id"] for row in claim_rows}
+    claim_rows += [
+        {"event_id": t, "type": "unknown", "note": "reversed before it arrived"}
+        for t in sorted(set(targets.values()) - own)
+    ]
     claim_rows.sort(key=lambda r: r["event_id"])
-    claimed: set[uuid.UUID] = set()
+    inserted: set[uuid.UUID] = set()
     if claim_rows:
-        claimed = set(
+        inserted = set(
             session.scalars(
                 pg_insert(tables.processed_events)
                 .values(claim_rows)
@@ -565,7 +581,9 @@ def handle_events(
                 .returning(tables.processed_events.c.event_id)
             )
         )
-    result.duplicates = len(claim_rows) - len(claimed)
+    claimed = inserted & own
+    tombstoned = inserted - own
+    result.duplicates = len(own) - len(claimed)
     fresh = sorted(
         (e for e in events.values() if e.id in claimed), key=lambda e: (e.occurred_at, e.id)
     )
@@ -594,7 +612,12 @@ def handle_events(
         except (KeyError, ValueError, TypeError) as exc:
             parked.append(_park(event, f"bad event data: {exc!r}"))
 
-    originals = _originals(session, [r[1] for r in reversals], tables)
+    originals = _originals(
+        session, [t for _, t in reversals if t not in claimed and t not in tombstoned]
+    )
+    for _, target in reversals:
+        if target in tombstoned:
+            originals[target] = None
     members = {m for _, m, _ in awards} | {o["member_id"] for o in originals.values() if o}
     tx = LedgerTx(session, members, shards=config.system_shards, now=now)
     paid_today = _paid_today(session, awards)
@@ -645,6 +668,19 @@ def handle_events(
             )
         )
     for event, original_id in reversals:
+        if original_id in claimed:  # the award travelled in this very batch
+            posted = tx.keys.get(f"event:{original_id}")
+            originals[original_id] = (
+                {
+                    "member_id": posted.entry.member_id,
+                    "amount": posted.entry.amount,
+                    "expires_at": posted.extra["expires_at"],
+                    "organization_id": posted.extra["organization_id"],
+                    "occurred_at": posted.extra["occurred_at"],
+                }
+                if posted is not None
+                else {}
+            )
         original = originals.get(original_id)
         if original is None:
             result.notes[event.id] = f"event {original_id} was not paid yet; it never will be"
@@ -728,13 +764,13 @@ def park_failed(
 
 
 def _originals(
-    session: Session, original_ids: list[uuid.UUID], tables: PlumbingTables
+    session: Session, original_ids: list[uuid.UUID]
 ) -> dict[uuid.UUID, dict[str, Any] | None]:
-    """What each event that a reversal names paid: a dict, ``{}`` when it paid nothing, and
-    ``None`` when it has not arrived (it is then marked processed, so it never pays)."""
+    """What each named event paid: a dict, or ``{}`` when it paid nothing. They are all
+    processed and committed (the claim waited for them), so the journal has the answer."""
+    found: dict[uuid.UUID, dict[str, Any] | None] = dict.fromkeys(original_ids, {})
     if not original_ids:
-        return {}
-    found: dict[uuid.UUID, dict[str, Any] | None] = {}
+        return found
     rows = session.execute(
         sa.select(
             Transfer.event_id,
@@ -747,38 +783,6 @@ def _originals(
     ).all()
     for row in rows:
         found[row.event_id] = row._asdict()
-    missing = sorted(set(original_ids) - set(found))
-    if missing:
-        pe = tables.processed_events
-        blocked = set(
-            session.scalars(
-                pg_insert(pe)
-                .values(
-                    [
-                        {"event_id": i, "type": "unknown", "note": "reversed before it arrived"}
-                        for i in missing
-                    ]
-                )
-                .on_conflict_do_nothing()
-                .returning(pe.c.event_id)
-            )
-        )
-        for original_id in missing:
-            found[original_id] = None if original_id in blocked else {}
-        # an original that committed meanwhile: look again
-        late = [i for i in missing if i not in blocked]
-        if late:
-            for row in session.execute(
-                sa.select(
-                    Transfer.event_id,
-                    Transfer.member_id,
-                    Transfer.amount,
-                    Transfer.expires_at,
-                    Transfer.organization_id,
-                    Transfer.occurred_at,
-                ).where(Transfer.idempotency_key.in_([f"event:{i}" for i in late]))
-            ):
-                found[row.event_id] = row._asdict()
     return found
 
 

@@ -220,3 +220,57 @@ def test_a_second_reversal_of_the_same_award_takes_nothing_more(
             sorted(notes, key=str) == [None] + [f"event {award['id']} was clawed back already"] * 2
         )
     assert reconciled()["ok"]
+
+
+def test_an_award_and_its_reversal_in_one_batch(set_rule, run_batch, balance_of, reconciled):
+    set_rule("report.verified", 20)
+    member = uuid.uuid4()
+    award = envelope("report.verified", member)
+    reversal = envelope("award.reversed", member, {"reverses_event_id": award["id"]})
+    result = run_batch([reversal, award])
+    assert (result["paid"], result["reversed"]) == (1, 1)
+    assert balance_of(member)["available"] == 0
+    # redelivered together with a second reversal: nothing moves
+    again = run_batch(
+        [award, envelope("award.reversed", member, {"reverses_event_id": award["id"]})]
+    )
+    assert (again["paid"], again["reversed"]) == (0, 0)
+    assert reconciled()["ok"]
+
+
+def test_crossed_awards_and_reversals_in_parallel_batches_do_not_deadlock(
+    set_rule, run_batch, balance_of, reconciled
+):
+    """Batch A carries award 1 and the reversal of award 2, batch B the other way round:
+    each claims an id the other wants, and the claims must not wait on each other in a
+    circle."""
+    import threading
+
+    set_rule("report.verified", 20)
+    errors: list[BaseException] = []
+    for _ in range(10):
+        m1, m2 = uuid.uuid4(), uuid.uuid4()
+        a1, a2 = envelope("report.verified", m1), envelope("report.verified", m2)
+        r1 = envelope("award.reversed", m1, {"reverses_event_id": a1["id"]})
+        r2 = envelope("award.reversed", m2, {"reverses_event_id": a2["id"]})
+        barrier = threading.Barrier(2)
+
+        def run(batch, barrier=barrier):
+            barrier.wait()
+            try:
+                run_batch(batch)
+            except BaseException as exc:
+                errors.append(exc)
+
+        threads = [
+            threading.Thread(target=run, args=([a1, r2],)),
+            threading.Thread(target=run, args=([a2, r1],)),
+        ]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+        assert not errors, errors
+        # whichever came first, each award is either paid and clawed back or never paid
+        assert balance_of(m1)["available"] == 0 and balance_of(m2)["available"] == 0
+    assert reconciled()["ok"]
