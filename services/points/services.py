@@ -1,12 +1,11 @@
 """The points service's use cases, each inside the caller's unit of work (a session).
 
-Views and jobs call these and decide when to commit; nothing here commits,
-except the jobs' entry points at the bottom, which own their transactions.
+Views and jobs (services/points/jobs.py) call these and decide when to commit;
+nothing here commits.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import uuid
@@ -211,10 +210,6 @@ def hold_view(hold: Hold) -> dict[str, Any]:
         "created_at": hold.created_at,
         "ended_at": hold.ended_at,
     }
-
-
-def request_hash(data: dict[str, Any]) -> bytes:
-    return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).digest()
 
 
 def place_hold(
