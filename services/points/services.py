@@ -153,8 +153,11 @@ def adjust(
     reason: str,
     actor: uuid.UUID,
     idempotency_key: str,
+    fingerprint: bytes | None = None,
 ) -> dict[str, Any]:
-    """An admin's correction: a credit (a new lot) or a debit (FIFO from the lots)."""
+    """An admin's correction: a credit (a new lot) or a debit (FIFO from the lots).
+
+    ``fingerprint`` (the request's hash) is kept on the transfer beside its key."""
     if amount == 0:
         raise Problem(
             422, "validation-error", "An adjustment moves points.", errors={"amount": ["not 0"]}
@@ -175,6 +178,7 @@ def adjust(
                 reference=f"adjustment by {actor}",
                 description=description,
                 expires_at=expires_at,
+                request_hash=fingerprint,
             )
             tx.state(member_id).credit_lot(expires_at, amount)
         else:
@@ -190,6 +194,7 @@ def adjust(
                 idempotency_key=key,
                 reference=f"adjustment by {actor}",
                 description=description,
+                request_hash=fingerprint,
             )
         tx.flush()
     return balance(session, member_id, config)
@@ -249,6 +254,7 @@ def place_hold(
         reference=reference,
         description=description or f"{amount} points held",
         hold_id=hold_id,
+        request_hash=fingerprint,
     )
     hold = Hold(
         id=hold_id,

@@ -11,7 +11,7 @@ from flask_smorest import Blueprint
 
 from common.app import redis_client, session
 from common.auth import current_principal, require_auth, require_roles
-from common.idempotency import idempotent
+from common.idempotency import idempotent, request_fingerprint
 from common.pagination import PageArgs, decode_cursor, encode_cursor, page
 from common.problems import Problem
 from services.points import services
@@ -85,6 +85,7 @@ def adjust(data: dict[str, Any]) -> dict[str, Any]:
         reason=data["reason"],
         actor=principal.id,
         idempotency_key=_idempotency_key(),
+        fingerprint=request_fingerprint(),
     )
 
 

@@ -207,3 +207,26 @@ def test_the_openapi_document_describes_the_points_api(client):
     ):
         assert path in paths, path
     assert paths["/api/v1/points/adjustments"]["post"]["summary"].startswith("Add or take")
+
+
+def test_the_transfer_keeps_its_key_and_the_hash_of_its_request(client, admin):
+    import hashlib
+    import json
+
+    member = uuid.uuid4()
+    body = {"member_id": str(member), "amount": 7, "reason": "kept"}
+    raw = json.dumps(body).encode()
+    response = client.post(
+        "/api/v1/points/adjustments",
+        data=raw,
+        content_type="application/json",
+        headers={**admin, "Idempotency-Key": "kept-key"},
+    )
+    assert response.status_code == 201
+    with engine_for("points").connect() as c:
+        key, digest = c.execute(
+            sa.text("SELECT idempotency_key, request_hash FROM transfers WHERE member_id = :m"),
+            {"m": member},
+        ).one()
+    assert key.endswith(":kept-key")
+    assert bytes(digest) == hashlib.sha256(raw).digest()
