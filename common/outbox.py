@@ -16,6 +16,7 @@ from collections import defaultdict
 from typing import Any
 
 from redis import Redis
+from rq import Retry
 from sqlalchemy import Table, func, insert, select, update
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
@@ -24,6 +25,12 @@ from common.events import CONSUMERS, EVENT_ROUTES, Event
 from common.jobs import json_queue
 
 log = logging.getLogger(__name__)
+
+# The rows are marked sent once their job is queued, so the job itself must not give up
+# when the consumer's database is away or its worker is killed half way (rq retries an
+# abandoned job that has retries left): about six hours of backing off, after which it
+# waits in rq's failed registry (kept 30 days) for `rq requeue`.
+CONSUMER_RETRY = Retry(max=30, interval=[1, 5, 15, 30, 60, 120, 300, 600, 900])
 
 
 def emit(session: Session | Connection, outbox: Table, event: Event) -> Event:
@@ -88,6 +95,7 @@ class OutboxRelay:
                         pipeline=pipe,
                         result_ttl=60,
                         failure_ttl=30 * 24 * 3600,
+                        retry=CONSUMER_RETRY,
                     )
                 pipe.execute()
             connection.execute(

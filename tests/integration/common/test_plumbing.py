@@ -74,6 +74,29 @@ def test_two_relays_at_once_send_each_event_once(engine, redis_client):
     assert len(ids) == len(set(ids)) == 200
 
 
+def test_a_failed_delivery_is_retried_not_dropped(engine, redis_client):
+    from rq.job import JobStatus
+    from rq.worker import SimpleWorker
+
+    with engine.begin() as connection:
+        emit(connection, plumbing.outbox, Event.new("probe.happened", uuid.uuid4(), {}))
+    relay = OutboxRelay(
+        engine,
+        plumbing.outbox,
+        redis_client,
+        routes={"probe.happened": ("probe",)},
+        consumers={"probe": "tests.integration.common.consumers.always_fails"},
+    )
+    assert relay.drain() == 1
+    queue = json_queue("probe", redis_client)
+    (job,) = queue.get_jobs()
+    SimpleWorker([queue], connection=redis_client, serializer=queue.serializer).work(burst=True)
+    job.refresh()
+    # the outbox row is marked sent, so the job must come back by itself
+    assert job.get_status() == JobStatus.SCHEDULED
+    assert job.retries_left == 29
+
+
 @pytest.fixture(scope="module")
 def idempotent_app():
     from common.idempotency import idempotent
