@@ -9,11 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import MetaData, create_engine, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, scoped_session, sessionmaker
+
+from common.problems import Problem
+
+Row = TypeVar("Row")
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -82,6 +86,14 @@ class Database:
         assert self.engine is not None
         with self.engine.connect() as connection:
             connection.execute(text("SELECT 1"))
+
+
+def get_or_404(session: Session, model: type[Row], ident: Any, what: str) -> Row:
+    """The ``model`` row with primary key ``ident``; a 404 problem naming ``what`` if none."""
+    row = session.get(model, ident)
+    if row is None:
+        raise Problem(404, "not-found", f"There is no {what} with this id.")
+    return row
 
 
 def ensure_database(server_url: str, database_url: str) -> bool:

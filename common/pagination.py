@@ -21,6 +21,15 @@ class PageArgs(Schema):
     cursor = fields.String(load_default=None)
 
 
+def page_of(item: type[Schema]) -> type[Schema]:
+    """The schema of a page of ``item``s: ``{"items": [...], "next_cursor": ...}``."""
+    name = item.__name__.removesuffix("Out").removesuffix("Schema") + "Page"
+    return Schema.from_dict(
+        {"items": fields.List(fields.Nested(item)), "next_cursor": fields.String(allow_none=True)},
+        name=name,
+    )
+
+
 def encode_cursor(*values: Any) -> str:
     raw = json.dumps([str(v) for v in values], separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
@@ -53,4 +62,4 @@ def page(items: list[Any], limit: int, key: Any) -> dict[str, Any]:
     return {"items": items, "next_cursor": next_cursor}
 
 
-__all__ = ["PageArgs", "ValidationError", "decode_cursor", "encode_cursor", "page"]
+__all__ = ["PageArgs", "ValidationError", "decode_cursor", "encode_cursor", "page", "page_of"]

@@ -22,6 +22,7 @@ from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 
+from common.db import get_or_404
 from common.problems import Problem
 from common.tables import PlumbingTables
 from services.points.adapters.models import (
@@ -288,9 +289,7 @@ def _replayed(hold: Hold, fingerprint: bytes) -> Hold:
 
 def end_hold(session: Session, config: PointsConfig, hold_id: uuid.UUID, how: str) -> Hold:
     """Capture or release a hold (or expire it); a retry of the same ending changes nothing."""
-    hold = session.get(Hold, hold_id)
-    if hold is None:
-        raise Problem(404, "not-found", "There is no hold with this id.")
+    hold = get_or_404(session, Hold, hold_id, "hold")
     tx = LedgerTx(session, [hold.member_id], shards=config.system_shards, now=now_utc())
     session.refresh(hold, with_for_update=True)
     try:

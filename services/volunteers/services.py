@@ -23,6 +23,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
+from common.db import get_or_404
 from common.events import Event
 from common.outbox import emit
 from common.problems import Problem
@@ -229,10 +230,7 @@ def register_party_member(db: Session, principal: Principal, data: dict[str, Any
 
 
 def member_or_404(db: Session, member_id: uuid.UUID) -> Member:
-    member = db.get(Member, member_id)
-    if member is None:
-        raise Problem(404, "not-found", "No member with this id has used the service.")
-    return member
+    return get_or_404(db, Member, member_id, "member")
 
 
 def member_in_scope_or_404(db: Session, principal: Principal, member_id: uuid.UUID) -> Member:
@@ -274,10 +272,7 @@ def create_activity(db: Session, principal: Principal, data: dict[str, Any]) -> 
 
 
 def activity_or_404(db: Session, activity_id: uuid.UUID) -> Activity:
-    activity = db.get(Activity, activity_id)
-    if activity is None:
-        raise Problem(404, "not-found", "There is no activity with this id.")
-    return activity
+    return get_or_404(db, Activity, activity_id, "activity")
 
 
 def sign_up(db: Session, principal: Principal, activity_id: uuid.UUID) -> ActivitySignup:
@@ -388,10 +383,7 @@ def log_hours(
 
 
 def hours_or_404(db: Session, hours_id: uuid.UUID) -> HoursEntry:
-    entry = db.get(HoursEntry, hours_id)
-    if entry is None:
-        raise Problem(404, "not-found", "There are no hours with this id.")
-    return entry
+    return get_or_404(db, HoursEntry, hours_id, "hours entry")
 
 
 def can_see_hours(db: Session, principal: Principal, entry: HoursEntry) -> bool:
@@ -623,10 +615,7 @@ def create_open311_report(
 
 
 def report_or_404(db: Session, report_id: uuid.UUID) -> Report:
-    report = db.get(Report, report_id)
-    if report is None:
-        raise Problem(404, "not-found", "There is no report with this id.")
-    return report
+    return get_or_404(db, Report, report_id, "report")
 
 
 def can_see_report(db: Session, principal: Principal, report: Report) -> bool:
@@ -832,10 +821,7 @@ def photos_of(db: Session, report_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[
 
 
 def station_or_404(db: Session, station_id: uuid.UUID) -> Organization:
-    station = db.get(Organization, station_id)
-    if station is None:
-        raise Problem(404, "not-found", "There is no station with this id.")
-    return station
+    return get_or_404(db, Organization, station_id, "station")
 
 
 def _has_place(station: Organization) -> bool:
@@ -937,10 +923,7 @@ def create_task(db: Session, principal: Principal, data: dict[str, Any]) -> Task
 
 
 def task_or_404(db: Session, task_id: uuid.UUID) -> Task:
-    task = db.get(Task, task_id)
-    if task is None:
-        raise Problem(404, "not-found", "There is no task with this id.")
-    return task
+    return get_or_404(db, Task, task_id, "task")
 
 
 def task_action(

@@ -20,6 +20,7 @@ from flask_smorest import Blueprint
 
 from common.app import session
 from common.auth import require_service
+from common.db import get_or_404
 from common.problems import Problem
 from services.points import services
 from services.points.adapters.models import Hold
@@ -114,10 +115,7 @@ def place_hold(data: dict[str, Any]) -> Any:
 @blp.response(200, HoldResult)
 def get_hold(hold_id: uuid.UUID) -> dict[str, Any]:
     """A hold and its member's balance"""
-    hold = session().get(Hold, hold_id)
-    if hold is None:
-        raise Problem(404, "not-found", "There is no hold with this id.")
-    return _result(hold)
+    return _result(get_or_404(session(), Hold, hold_id, "hold"))
 
 
 def _end(hold_id: uuid.UUID, how: str) -> dict[str, Any]:

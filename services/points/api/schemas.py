@@ -6,7 +6,7 @@ import re
 
 from marshmallow import Schema, fields, validate
 
-from common.pagination import PageArgs
+from common.pagination import PageArgs, page_of
 from services.points.domain.rules import PER
 
 PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
@@ -45,9 +45,7 @@ class TransactionSchema(Schema):
     description = fields.String()
 
 
-class TransactionPage(Schema):
-    items = fields.List(fields.Nested(TransactionSchema))
-    next_cursor = fields.String(allow_none=True)
+TransactionPage = page_of(TransactionSchema)
 
 
 class AdjustmentIn(Schema):
@@ -121,9 +119,7 @@ class ParkedEventSchema(Schema):
     received_at = fields.DateTime()
 
 
-class ParkedPage(Schema):
-    items = fields.List(fields.Nested(ParkedEventSchema))
-    next_cursor = fields.String(allow_none=True)
+ParkedPage = page_of(ParkedEventSchema)
 
 
 class HoldIn(Schema):

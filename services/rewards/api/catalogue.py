@@ -11,7 +11,7 @@ from marshmallow import Schema, fields
 
 from common.app import session
 from common.auth import require_auth
-from common.pagination import PageArgs, decode_cursor, page
+from common.pagination import PageArgs, decode_cursor, page, page_of
 from services.rewards.adapters.models import Reward
 
 blp = Blueprint("catalogue", __name__, url_prefix="/api/v1", description="The rewards catalogue")
@@ -28,9 +28,7 @@ class RewardOut(Schema):
     ineligible_reason = fields.String(allow_none=True)
 
 
-class RewardPage(Schema):
-    items = fields.List(fields.Nested(RewardOut))
-    next_cursor = fields.String(allow_none=True)
+RewardPage = page_of(RewardOut)
 
 
 @blp.get("/rewards")

@@ -13,7 +13,7 @@ from marshmallow import Schema, fields, validate
 
 from common.app import session
 from common.auth import current_principal, require_auth, require_roles
-from common.pagination import PageArgs, decode_cursor, page
+from common.pagination import PageArgs, decode_cursor, page, page_of
 from services.volunteers import services
 from services.volunteers.adapters.models import Activity, ActivitySignup
 
@@ -50,9 +50,7 @@ class ActivityOut(Schema):
         return max(0, activity.capacity - activity.signup_count)
 
 
-class ActivityPage(Schema):
-    items = fields.List(fields.Nested(ActivityOut))
-    next_cursor = fields.String(allow_none=True)
+ActivityPage = page_of(ActivityOut)
 
 
 class ActivityQuery(PageArgs):

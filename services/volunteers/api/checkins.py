@@ -15,7 +15,7 @@ from marshmallow import Schema, fields, validate
 
 from common.app import session
 from common.auth import current_principal, require_auth, require_roles
-from common.pagination import PageArgs, decode_cursor, page
+from common.pagination import PageArgs, decode_cursor, page, page_of
 from services.volunteers import services
 from services.volunteers.adapters.models import Checkin
 from services.volunteers.config import config
@@ -58,9 +58,7 @@ class CheckinOut(Schema):
     created_at = fields.DateTime()
 
 
-class CheckinPage(Schema):
-    items = fields.List(fields.Nested(CheckinOut))
-    next_cursor = fields.String(allow_none=True)
+CheckinPage = page_of(CheckinOut)
 
 
 @blp.get("/stations/<uuid:station_id>/code")

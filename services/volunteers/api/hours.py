@@ -12,7 +12,7 @@ from marshmallow import Schema, fields, validate
 
 from common.app import session
 from common.auth import current_principal, require_auth, require_roles
-from common.pagination import PageArgs, decode_cursor, page
+from common.pagination import PageArgs, decode_cursor, page, page_of
 from common.problems import Problem
 from services.volunteers import services
 from services.volunteers.adapters.models import HOURS_SOURCES, HOURS_STATUSES, HoursEntry
@@ -51,9 +51,7 @@ class HoursOut(Schema):
     created_at = fields.DateTime()
 
 
-class HoursPage(Schema):
-    items = fields.List(fields.Nested(HoursOut))
-    next_cursor = fields.String(allow_none=True)
+HoursPage = page_of(HoursOut)
 
 
 class HoursQuery(PageArgs):

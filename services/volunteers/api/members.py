@@ -11,7 +11,7 @@ from marshmallow import Schema, fields, validate
 
 from common.app import session
 from common.auth import current_principal, require_auth, require_roles
-from common.pagination import PageArgs, decode_cursor, page
+from common.pagination import PageArgs, decode_cursor, page, page_of
 from common.problems import Problem
 from services.volunteers import services
 from services.volunteers.adapters.models import Member
@@ -50,9 +50,7 @@ class ProfileOut(Schema):
     created_at = fields.DateTime()
 
 
-class ProfilePage(Schema):
-    items = fields.List(fields.Nested(ProfileOut))
-    next_cursor = fields.String(allow_none=True)
+ProfilePage = page_of(ProfileOut)
 
 
 class MemberQuery(PageArgs):

@@ -12,7 +12,8 @@ from marshmallow import ValidationError as SchemaError
 
 from common.app import session
 from common.auth import require_auth, require_roles
-from common.pagination import PageArgs, decode_cursor, page
+from common.db import get_or_404
+from common.pagination import PageArgs, decode_cursor, page, page_of
 from common.problems import Problem
 from services.volunteers.adapters.models import ORGANIZATION_KINDS, Organization
 
@@ -48,9 +49,7 @@ class OrganizationOut(Schema):
     created_at = fields.DateTime()
 
 
-class OrganizationPage(Schema):
-    items = fields.List(fields.Nested(OrganizationOut))
-    next_cursor = fields.String(allow_none=True)
+OrganizationPage = page_of(OrganizationOut)
 
 
 class OrganizationQuery(PageArgs):
@@ -101,7 +100,4 @@ def list_organizations(args: dict[str, Any]) -> dict[str, Any]:
 @blp.response(200, OrganizationOut)
 def get_organization(organization_id: uuid.UUID) -> Organization:
     """One organisation"""
-    organization = session().get(Organization, organization_id)
-    if organization is None:
-        raise Problem(404, "not-found", "There is no organisation with this id.")
-    return organization
+    return get_or_404(session(), Organization, organization_id, "organisation")

@@ -14,7 +14,7 @@ from marshmallow import Schema, fields, validate
 
 from common.app import session
 from common.auth import current_principal, require_auth, require_roles
-from common.pagination import PageArgs, decode_cursor, page
+from common.pagination import PageArgs, decode_cursor, page, page_of
 from common.problems import Problem
 from services.volunteers import services
 from services.volunteers.adapters.models import REPORT_STATUSES, Report, ReportPhoto
@@ -82,9 +82,7 @@ class ReportOut(Schema):
     updated_at = fields.DateTime()
 
 
-class ReportPage(Schema):
-    items = fields.List(fields.Nested(ReportOut))
-    next_cursor = fields.String(allow_none=True)
+ReportPage = page_of(ReportOut)
 
 
 class ReportQuery(PageArgs):

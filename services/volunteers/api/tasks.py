@@ -12,7 +12,7 @@ from marshmallow import Schema, fields, validate
 
 from common.app import session
 from common.auth import current_principal, require_auth, require_roles
-from common.pagination import PageArgs, decode_cursor, page
+from common.pagination import PageArgs, decode_cursor, page, page_of
 from common.problems import Problem
 from services.volunteers import services
 from services.volunteers.adapters.models import TASK_STATUSES, Task
@@ -47,9 +47,7 @@ class TaskOut(Schema):
     created_at = fields.DateTime()
 
 
-class TaskPage(Schema):
-    items = fields.List(fields.Nested(TaskOut))
-    next_cursor = fields.String(allow_none=True)
+TaskPage = page_of(TaskOut)
 
 
 class TaskQuery(PageArgs):
