@@ -200,8 +200,12 @@ class ServiceProxy:
         client = environ.get("REMOTE_ADDR", "")
         forwarded = environ.get("HTTP_X_FORWARDED_FOR")
         headers["X-Forwarded-For"] = f"{forwarded}, {client}" if forwarded else client
-        query = environ.get("QUERY_STRING")
-        url = f"{path}?{query}" if query else path
+        # forward the request target as the client sent it (still percent-encoded) when
+        # the server keeps it, so that non-ASCII paths arrive intact
+        url = environ.get("RAW_URI") or environ.get("REQUEST_URI") or ""
+        if not url.startswith("/"):
+            query = environ.get("QUERY_STRING")
+            url = f"{path}?{query}" if query else path
 
         try:
             upstream = self.pools[service].urlopen(

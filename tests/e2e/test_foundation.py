@@ -159,6 +159,10 @@ def test_bad_input_through_the_gateway(gw, make_token):
     assert unknown.status == 404
     assert unknown.headers["Content-Type"] == PROBLEM
     assert gw.get("/api/v1/no-such-thing", token=admin).status == 404
+    # percent-encoded paths and queries reach the service as the client sent them
+    assert gw.get("/api/v1/organizations/a%20b", token=admin).status == 404
+    odd_kind = gw.get("/api/v1/organizations?kind=%E4%B8%AD%20x", token=admin)
+    assert odd_kind.status == 422 and "kind" in odd_kind.json["errors"]
 
 
 def test_request_id_travels(gw):
