@@ -7,6 +7,7 @@ from typing import Any
 
 import urllib3
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from common.app import build_app
 from common.settings import ConfigurationError, Settings
@@ -54,5 +55,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         timeout=settings.upstream_timeout,
         max_body=settings.max_content_length,
     )
+    trusted_proxies = int(settings.extra.get("TRUSTED_PROXIES", "0"))
+    if trusted_proxies:
+        # behind a load balancer every request comes from its address; take the client's
+        # from X-Forwarded-For, or the per-address login limit would lock out everyone
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=trusted_proxies, x_proto=trusted_proxies
+        )
     cli.init_app(app)
     return app

@@ -5,6 +5,7 @@ from __future__ import annotations
 import socket
 import threading
 import time
+import uuid
 from collections.abc import Iterator
 
 import pytest
@@ -94,4 +95,21 @@ def test_login_limit_per_address():
     limited = client.post("/api/v1/auth/token", json={"username": "other", "password": "x"})
     assert limited.status_code == 429
     assert int(limited.headers["Retry-After"]) > 0
+    app.extensions["database"].engine.dispose()
+
+
+def test_behind_a_trusted_proxy_the_limit_is_per_client():
+    app = gateway_with(
+        LOGIN_LIMIT_PER_ADDRESS="2", LOGIN_LIMIT_PER_ACCOUNT="100", TRUSTED_PROXIES="1"
+    )
+    client = app.test_client()
+
+    def attempt(client_address: str) -> int:
+        wrong = {"username": f"u{uuid.uuid4().hex[:8]}", "password": "not the password"}
+        headers = {"X-Forwarded-For": client_address}
+        return client.post("/api/v1/auth/token", json=wrong, headers=headers).status_code
+
+    assert [attempt("203.0.113.7") for _ in range(3)] == [401, 401, 429]
+    # another client behind the same proxy is not locked out
+    assert attempt("198.51.100.9") == 401
     app.extensions["database"].engine.dispose()
