@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from typing import Any
 
 from redis import Redis
@@ -22,6 +23,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 
 from common.events import CONSUMERS, EVENT_ROUTES, Event
+from common.health import Heartbeat, serve_health_from_env
 from common.jobs import json_queue
 
 log = logging.getLogger(__name__)
@@ -113,11 +115,15 @@ class OutboxRelay:
         return total
 
 
-def run_relays(relays: dict[str, OutboxRelay], idle_sleep: float = 0.2) -> None:
+def run_relays(
+    relays: dict[str, OutboxRelay], idle_sleep: float = 0.2, heartbeat: Heartbeat | None = None
+) -> None:
     """Relay every service's outbox until stopped; a failing store is retried with backoff."""
     backoff = {name: 0.0 for name in relays}
     not_before = {name: 0.0 for name in relays}
     while True:
+        if heartbeat is not None:
+            heartbeat.beat()
         moved_any = False
         for name, relay in relays.items():
             if time.monotonic() < not_before[name]:
@@ -140,7 +146,7 @@ def main(argv: list[str] | None = None) -> None:
 
     from common.db import make_engine
     from common.logs import configure_logging
-    from common.settings import Settings
+    from common.settings import Settings, environment
 
     parser = argparse.ArgumentParser(description="Relay services' outboxes to their consumers")
     parser.add_argument("services", nargs="+")
@@ -155,8 +161,25 @@ def main(argv: list[str] | None = None) -> None:
             models.plumbing.outbox,
             Redis.from_url(settings.redis_url, socket_timeout=5, socket_connect_timeout=2),
         )
+    heartbeat = Heartbeat(stale_after=60)
+    serve_health_from_env(
+        environment(),
+        {
+            **{f"{name}-database": _pinger(relay.engine) for name, relay in relays.items()},
+            "redis": next(iter(relays.values())).redis.ping,
+        },
+        alive=heartbeat.check,
+    )
     log.info("relaying the outboxes of %s", ", ".join(relays))
-    run_relays(relays)
+    run_relays(relays, heartbeat=heartbeat)
+
+
+def _pinger(engine: Engine) -> Callable[[], None]:
+    def ping() -> None:
+        with engine.connect() as connection:
+            connection.execute(select(1))
+
+    return ping
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from redis import Redis
 
+from common.health import Heartbeat, serve_health_from_env
 from common.jobs import json_queue
 from common.logs import configure_logging
 from common.settings import environment
@@ -57,8 +58,11 @@ def main() -> None:
     env = environment()
     redis = Redis.from_url(env["REDIS_URL"], socket_timeout=5, socket_connect_timeout=2)
     jobs = collect_jobs()
+    heartbeat = Heartbeat(stale_after=30)
+    serve_health_from_env(env, {"redis": redis.ping}, alive=heartbeat.check)
     log.info("scheduling %s", ", ".join(f"{j.func} every {j.every}s" for j in jobs))
     while True:
+        heartbeat.beat()
         try:
             for name in tick(redis, jobs):
                 log.info("enqueued %s", name)

@@ -14,6 +14,7 @@ from redis import Redis
 from rq.serializers import JSONSerializer
 from rq.worker import SimpleWorker
 
+from common.health import serve_health_from_env
 from common.jobs import json_queue
 from common.logs import configure_logging
 from common.settings import environment
@@ -25,7 +26,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--burst", action="store_true", help="stop when the queues are empty")
     args = parser.parse_args(argv)
     configure_logging("worker")
-    redis = Redis.from_url(environment()["REDIS_URL"])
+    env = environment()
+    redis = Redis.from_url(env["REDIS_URL"])
+    serve_health_from_env(env, {"redis": redis.ping})
     worker = SimpleWorker(
         [json_queue(name, redis) for name in args.queues],
         connection=redis,
