@@ -10,6 +10,7 @@ consumers, idempotent by event id, ignore the copy.
 
 from __future__ import annotations
 
+import importlib
 import logging
 import time
 from collections import defaultdict
@@ -18,7 +19,7 @@ from typing import Any
 
 from redis import Redis
 from rq import Retry
-from sqlalchemy import Table, func, insert, select, update
+from sqlalchemy import Table, delete, func, insert, select, text, update
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 
@@ -115,6 +116,28 @@ class OutboxRelay:
         return total
 
 
+def purge_sent(service: str, keep_days: int = 7) -> int:
+    """Job: delete ``service``'s outbox rows delivered more than ``keep_days`` ago.
+
+    Consumers remember event ids for longer than this (their processed_events), and the
+    relay never looks at sent rows, so they serve only as a short audit trail.
+    """
+    from common.app import session
+    from common.jobs import app_for
+
+    models = importlib.import_module(f"services.{service}.adapters.models")
+    outbox: Table = models.plumbing.outbox
+    with app_for(f"services.{service}").app_context():
+        db = session()
+        result = db.execute(
+            delete(outbox).where(
+                outbox.c.sent_at < func.now() - text(f"interval '{int(keep_days)} days'")
+            )
+        )
+        db.commit()
+        return int(getattr(result, "rowcount", 0) or 0)
+
+
 def run_relays(
     relays: dict[str, OutboxRelay], idle_sleep: float = 0.2, heartbeat: Heartbeat | None = None
 ) -> None:
@@ -142,7 +165,6 @@ def run_relays(
 def main(argv: list[str] | None = None) -> None:
     """``python -m common.outbox SERVICE...``: the relay process of the suite."""
     import argparse
-    import importlib
 
     from common.db import make_engine
     from common.logs import configure_logging

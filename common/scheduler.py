@@ -31,6 +31,11 @@ class PeriodicJob:
     func: str
     queue: str
     every: int
+    args: tuple[str, ...] = ()
+
+    @property
+    def name(self) -> str:
+        return ":".join((self.func, *self.args))
 
 
 def collect_jobs() -> list[PeriodicJob]:
@@ -38,6 +43,8 @@ def collect_jobs() -> list[PeriodicJob]:
     for service in SERVICES_WITH_PERIODIC_JOBS:
         module = importlib.import_module(f"services.{service}.jobs")
         jobs.extend(getattr(module, "PERIODIC", ()))
+        # plumbing every service has: forget outbox rows delivered long ago
+        jobs.append(PeriodicJob("common.outbox.purge_sent", service, 3600, (service,)))
     return jobs
 
 
@@ -47,9 +54,11 @@ def tick(redis: Redis, jobs: list[PeriodicJob], now: float | None = None) -> lis
     enqueued = []
     for job in jobs:
         slot = int(now // job.every)
-        if redis.set(f"civic:scheduler:{job.func}:{slot}", "1", nx=True, ex=job.every * 2):
-            json_queue(job.queue, redis).enqueue(job.func, result_ttl=60, job_timeout=job.every * 4)
-            enqueued.append(job.func)
+        if redis.set(f"civic:scheduler:{job.name}:{slot}", "1", nx=True, ex=job.every * 2):
+            json_queue(job.queue, redis).enqueue(
+                job.func, *job.args, result_ttl=60, job_timeout=job.every * 4
+            )
+            enqueued.append(job.name)
     return enqueued
 
 

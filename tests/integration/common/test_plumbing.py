@@ -203,3 +203,35 @@ def test_settings_fail_fast_without_required_values(monkeypatch, tmp_path):
     monkeypatch.delenv("JWT_PUBLIC_KEY_FILE")
     with pytest.raises(ConfigurationError, match="JWT_PUBLIC_KEY"):
         Settings.from_env("points")
+
+
+def test_purge_forgets_only_rows_delivered_long_ago(engine):
+    from common.outbox import purge_sent
+
+    events = [Event.new("task.completed", uuid.uuid4(), {}) for _ in range(3)]
+    with engine.begin() as connection:
+        for event in events:
+            emit(connection, plumbing.outbox, event)
+        outbox = plumbing.outbox
+        connection.execute(
+            sa.update(outbox)
+            .where(outbox.c.id == events[0].id)
+            .values(sent_at=sa.func.now() - sa.text("interval '8 days'"))
+        )
+        connection.execute(
+            sa.update(outbox).where(outbox.c.id == events[1].id).values(sent_at=sa.func.now())
+        )
+    assert purge_sent("rewards") == 1
+    with engine.connect() as connection:
+        left = set(connection.execute(sa.select(plumbing.outbox.c.id)).scalars())
+    assert left == {events[1].id, events[2].id}
+
+
+def test_scheduler_collects_the_outbox_purge_of_every_service(redis_client):
+    from common.scheduler import collect_jobs
+
+    purges = [job for job in collect_jobs() if job.func == "common.outbox.purge_sent"]
+    assert {job.args for job in purges} == {("points",), ("volunteers",), ("rewards",)}
+    assert tick(redis_client, purges, 7200.0) == [job.name for job in purges]
+    (job,) = json_queue("rewards", redis_client).get_jobs()
+    assert job.func_name == "common.outbox.purge_sent" and job.args == ["rewards"]
