@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from common import auth
 from common.db import Database
 from common.health import health_blueprint
-from common.logs import REQUEST_ID_HEADER, clean_request_id, configure_logging
+from common.logs import REQUEST_ID_HEADER, clean_request_id, configure_logging, log_access
 from common.problems import register_error_handlers
 from common.settings import Settings
 from common.tokens import TokenVerifier
@@ -93,6 +93,13 @@ def _install_request_id(app: Flask) -> None:
         request_id = g.get("request_id")
         if request_id:
             response.headers[REQUEST_ID_HEADER] = request_id
+        started = g.get("started")
+        log_access(
+            request.method,
+            request.path,
+            response.status_code,
+            (time.perf_counter() - started) if started else 0.0,
+        )
         return response
 
 

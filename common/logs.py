@@ -13,6 +13,8 @@ REQUEST_ID_HEADER = "X-Request-ID"
 
 class _RequestIdFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
+        if getattr(record, "request_id", None) is not None:
+            return True  # given explicitly (the gateway's forwarder has no Flask request)
         try:
             from flask import g, has_request_context
 
@@ -38,6 +40,21 @@ def configure_logging(process: str, level: str = "INFO") -> None:
     root.handlers = [handler]
     root.setLevel(level)
     root._civic_configured = True  # type: ignore[attr-defined]
+
+
+_access = logging.getLogger("civic.access")
+
+
+def log_access(
+    method: str, path: str, status: int, seconds: float, request_id: str | None = None
+) -> None:
+    """One line per request: what was asked, the answer, how long it took."""
+    if _access.isEnabledFor(logging.INFO):
+        fields = {"method": method, "path": path, "status": status}
+        fields["duration_ms"] = round(seconds * 1000, 2)
+        if request_id is not None:
+            fields["request_id"] = request_id
+        _access.info("request", extra=fields)
 
 
 def new_request_id() -> str:

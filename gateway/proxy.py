@@ -9,6 +9,7 @@ that does not answer becomes a 503 (refused) or 504 (too slow) problem.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 from urllib.parse import urlsplit
@@ -22,7 +23,7 @@ from urllib3.exceptions import (
     ReadTimeoutError,
 )
 
-from common.logs import clean_request_id
+from common.logs import clean_request_id, log_access
 from common.problems import PROBLEM_MEDIA_TYPE, problem_bytes
 from common.tokens import InvalidToken, TokenVerifier, bearer_token
 
@@ -132,11 +133,19 @@ class ServiceProxy:
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
         request_id = clean_request_id(environ.get("HTTP_X_REQUEST_ID"))
+        started = time.perf_counter()
 
         def answer_problem(
             status: int, kind: str, detail: str, extra: tuple[tuple[str, str], ...] = ()
         ) -> Iterable[bytes]:
             body = problem_bytes(status, kind, detail)
+            log_access(
+                environ.get("REQUEST_METHOD", ""),
+                path,
+                status,
+                time.perf_counter() - started,
+                request_id,
+            )
             start_response(
                 f"{status} {_REASONS.get(status, '')}",
                 [
@@ -221,11 +230,13 @@ class ServiceProxy:
             if isinstance(exc, ReadTimeoutError) or (
                 isinstance(exc, MaxRetryError) and isinstance(exc.reason, ReadTimeoutError)
             ):
-                log.warning("%s did not answer %s in time", service, path)
+                log.warning(
+                    "%s did not answer %s in time", service, path, extra={"request_id": request_id}
+                )
                 return answer_problem(
                     504, "upstream-timeout", f"The {service} service did not answer in time."
                 )
-            log.warning("%s is unreachable: %s", service, exc)
+            log.warning("%s is unreachable: %s", service, exc, extra={"request_id": request_id})
             return answer_problem(
                 503,
                 "service-unavailable",
@@ -240,6 +251,13 @@ class ServiceProxy:
         data = upstream.data
         response_headers.append(("Content-Length", str(len(data))))
         start_response(f"{upstream.status} {upstream.reason or ''}", response_headers)
+        log_access(
+            environ["REQUEST_METHOD"],
+            path,
+            upstream.status,
+            time.perf_counter() - started,
+            request_id,
+        )
         return [data]
 
 

@@ -113,3 +113,20 @@ def test_behind_a_trusted_proxy_the_limit_is_per_client():
     # another client behind the same proxy is not locked out
     assert attempt("198.51.100.9") == 401
     app.extensions["database"].engine.dispose()
+
+
+def test_every_request_leaves_one_access_line_with_its_request_id(caplog, auth_header):
+    import logging
+
+    app = gateway_with(POINTS_URL=f"http://127.0.0.1:{closed_port()}")
+    client = app.test_client()
+    with caplog.at_level(logging.INFO, logger="civic.access"):
+        client.get("/api/v1/me", headers={"X-Request-ID": "own-route-1"})
+        client.get(
+            "/api/v1/points/balance", headers={**auth_header(), "X-Request-ID": "forwarded-2"}
+        )
+    lines = {r.request_id: r for r in caplog.records if r.name == "civic.access"}
+    assert lines["own-route-1"].status == 401 and lines["own-route-1"].path == "/api/v1/me"
+    assert lines["forwarded-2"].status == 503 and lines["forwarded-2"].method == "GET"
+    assert lines["forwarded-2"].duration_ms >= 0
+    app.extensions["database"].engine.dispose()
