@@ -6,6 +6,7 @@ nothing here commits.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import uuid
@@ -144,6 +145,19 @@ def transaction_view(t: Transfer) -> dict[str, Any]:
 
 # --- adjustments -----------------------------------------------------------------------
 
+_TRANSFER_KEY_LENGTH = 300  # transfers.idempotency_key
+
+
+def adjustment_key(actor: uuid.UUID, idempotency_key: str) -> str:
+    """The journal key of an admin's adjustment. The API takes keys up to 255 characters,
+    which with the prefix may not fit the journal's column: a key that long is kept as
+    its SHA-256, under a prefix of its own (still one journal key per admin and key)."""
+    key = f"adjustment:{actor}:{idempotency_key}"
+    if len(key) <= _TRANSFER_KEY_LENGTH:
+        return key
+    digest = hashlib.sha256(idempotency_key.encode()).hexdigest()
+    return f"adjustment-sha256:{actor}:{digest}"  # no short key's journal key looks like this
+
 
 def adjust(
     session: Session,
@@ -165,7 +179,7 @@ def adjust(
         )
     now = now_utc()
     tx = LedgerTx(session, [member_id], shards=config.system_shards, now=now)
-    key = f"adjustment:{actor}:{idempotency_key}"
+    key = adjustment_key(actor, idempotency_key)
     if tx.existing(key) is None:
         description = f"Adjustment: {reason}"
         if amount > 0:

@@ -230,3 +230,16 @@ def test_the_transfer_keeps_its_key_and_the_hash_of_its_request(client, admin):
         ).one()
     assert key.endswith(":kept-key")
     assert bytes(digest) == hashlib.sha256(raw).digest()
+
+
+def test_the_longest_idempotency_key_the_api_accepts_makes_an_adjustment(client, admin):
+    # the common decorator takes keys of up to 255 characters; the journal's key must fit
+    member = uuid.uuid4()
+    key = "k" * 255
+    first = adjust(client, admin, member, 10, key)
+    assert first.status_code == 201, first.json
+    assert first.json["available"] == 10
+    again = adjust(client, admin, member, 10, key)
+    assert again.status_code == 201 and again.headers["Idempotent-Replayed"] == "true"
+    other = adjust(client, admin, member, 10, "k" * 254 + "j")
+    assert other.status_code == 201 and other.json["available"] == 20
