@@ -11,12 +11,23 @@ import io
 import warnings
 from dataclasses import dataclass
 
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import ExifTags, Image, UnidentifiedImageError
 
 from services.volunteers.domain.errors import RuleViolation
 
 ACCEPTED_FORMATS = ("JPEG", "PNG", "WEBP")
 MAX_SIDE = 2048
+
+# EXIF orientation -> the turn that makes the pixels upright (as ImageOps.exif_transpose)
+_UPRIGHT = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
 
 
 @dataclass(frozen=True)
@@ -25,6 +36,20 @@ class CleanPhoto:
     content_type: str
     width: int
     height: int
+
+
+def _upright(image: Image.Image) -> Image.Image:
+    """The image turned by its EXIF orientation. Only that one tag is read: the rest of the
+    metadata is thrown away, so a malformed EXIF block (which ImageOps.exif_transpose fails
+    to write back) costs at most the orientation, never the photo."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            orientation = image.getexif().get(ExifTags.Base.Orientation, 1)
+    except Exception:
+        orientation = 1
+    method = _UPRIGHT.get(orientation) if isinstance(orientation, int) else None
+    return image.transpose(method) if method is not None else image
 
 
 def clean_photo(raw: bytes, *, max_bytes: int, max_pixels: int) -> CleanPhoto:
@@ -60,8 +85,7 @@ def clean_photo(raw: bytes, *, max_bytes: int, max_pixels: int) -> CleanPhoto:
                 probe.verify()
             with Image.open(io.BytesIO(raw)) as image:
                 image.load()
-                upright = ImageOps.exif_transpose(image)
-                clean = upright.convert("RGB")
+                clean = _upright(image).convert("RGB")
     except RuleViolation:
         raise
     except (

@@ -65,3 +65,17 @@ def test_task_states():
         with pytest.raises(RuleViolation) as info:
             next_status(status, action)
         assert info.value.status == 409
+
+
+def test_a_photo_with_a_mistyped_exif_tag_is_cleaned_not_crashed():
+    # a camera wrote Make (ASCII) under the id of WhitePoint (a RATIONAL): Pillow reads it,
+    # but cannot write that EXIF back, so re-serialising the metadata must not be needed
+    exif = Image.Exif()
+    exif[ExifTags.Base.Orientation] = 6
+    exif[ExifTags.Base.Make] = "SpyCam"
+    data = jpeg(size=(30, 20), exif=exif)
+    assert data.count(b"\x01\x0f\x00\x02") == 1  # Make, ASCII (big-endian entry)
+    broken = data.replace(b"\x01\x0f\x00\x02", b"\x01\x3e\x00\x02")  # now WhitePoint
+    cleaned = clean_photo(broken, max_bytes=10**6, max_pixels=10**7)
+    assert (cleaned.width, cleaned.height) == (20, 30)  # orientation still applied
+    assert b"SpyCam" not in cleaned.data and b"Exif" not in cleaned.data
