@@ -180,7 +180,18 @@ def adjust(
     now = now_utc()
     tx = LedgerTx(session, [member_id], shards=config.system_shards, now=now)
     key = adjustment_key(actor, idempotency_key)
-    if tx.existing(key) is None:
+    existing = tx.existing(key)
+    if existing is not None:
+        # the journal keeps the key for good (idempotency_keys only 30 days): the same key
+        # with another request must not answer 201 while moving nothing
+        stored = existing.request_hash
+        if stored is not None and fingerprint is not None and bytes(stored) != fingerprint:
+            raise Problem(
+                422,
+                "idempotency-key-reused",
+                "This Idempotency-Key was used with a different request body.",
+            )
+    else:
         description = f"Adjustment: {reason}"
         if amount > 0:
             expires_at = config.expiry.expires_at(now)

@@ -243,3 +243,23 @@ def test_the_longest_idempotency_key_the_api_accepts_makes_an_adjustment(client,
     assert again.status_code == 201 and again.headers["Idempotent-Replayed"] == "true"
     other = adjust(client, admin, member, 10, "k" * 254 + "j")
     assert other.status_code == 201 and other.json["available"] == 20
+
+
+def test_a_key_reused_with_another_body_after_the_purge_is_still_a_422(
+    client, admin, balance_of, points_app
+):
+    from services.points import jobs
+
+    member = uuid.uuid4()
+    assert adjust(client, admin, member, 100, "old-key").status_code == 201
+    with engine_for("points").begin() as c:  # the key is past its 30 days
+        c.execute(sa.text("UPDATE idempotency_keys SET created_at = now() - interval '31 days'"))
+    with points_app.app_context():
+        assert jobs.purge_idempotency_keys.__wrapped__() == 1
+    # the journal still knows the key and the hash of its request: not a silent no-op
+    other = adjust(client, admin, member, -60, "old-key")
+    assert other.status_code == 422
+    assert other.json["type"] == PROBLEM_BASE + "idempotency-key-reused"
+    assert balance_of(member)["available"] == 100
+    same = adjust(client, admin, member, 100, "old-key")
+    assert same.status_code == 201 and same.json["available"] == 100
