@@ -46,7 +46,12 @@ def issue_station_code(key: bytes, station_id: uuid.UUID, now: float, ttl: int) 
 def check_station_code(key: bytes, station_id: uuid.UUID, code: str, now: float, ttl: int) -> None:
     """Nothing when ``code`` is a current code of the station; else a rule violation."""
     parts = code.strip().split(".")
-    if len(parts) != 3 or parts[0] != CODE_VERSION or not parts[1].isdigit():
+    # ASCII digits only: str.isdigit() also accepts "²", which int() refuses
+    if (
+        len(parts) != 3
+        or parts[0] != CODE_VERSION
+        or not (parts[1].isascii() and parts[1].isdigit())
+    ):
         raise RuleViolation("invalid-code", "This is not a station code.", field="code")
     expires = int(parts[1])
     expected = _mac(key, f"checkin:{station_id}:{expires}")

@@ -57,6 +57,13 @@ def test_forged_foreign_and_malformed_codes():
         assert kind_of(junk, T0) == "invalid-code"
 
 
+def test_digits_python_calls_digits_but_int_refuses_are_an_invalid_code():
+    # "²".isdigit() is true, int("²") raises: a forged code must be a 422, not a crash
+    mac = issue_station_code(KEY, STATION, T0, TTL).code.split(".")[2]
+    for expires in ("\u00b2\u00b3", "1\u00b9", "\u2460"):
+        assert kind_of(f"c1.{expires}.{mac}", T0) == "invalid-code"
+
+
 def test_a_code_from_the_far_future_is_refused():
     later = issue_station_code(KEY, STATION, T0 + 3600, TTL).code
     assert kind_of(later, T0) == "invalid-code"
