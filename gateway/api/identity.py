@@ -45,6 +45,22 @@ def _client_address() -> str:
 @blp.response(201, UserSchema)
 def register(data: dict[str, Any]) -> User:
     """Create a member account"""
+    extra = settings().extra
+    per_address = Limit(
+        "register-address",
+        int(extra.get("REGISTER_LIMIT_PER_ADDRESS", "20")),
+        int(extra.get("REGISTER_WINDOW_SECONDS", "3600")),
+    )
+    limiter = RateLimiter(redis_client())
+    wait = limiter.retry_after(per_address, _client_address())
+    if wait:
+        raise Problem(
+            429,
+            "too-many-registrations",
+            f"Too many accounts were made from this address; try again in {wait} seconds.",
+            headers={"Retry-After": str(wait)},
+        )
+    limiter.record(per_address, _client_address())
     return services.create_user(session(), data["username"], data["password"], data["display_name"])
 
 

@@ -130,3 +130,15 @@ def test_every_request_leaves_one_access_line_with_its_request_id(caplog, auth_h
     assert lines["forwarded-2"].status == 503 and lines["forwarded-2"].method == "GET"
     assert lines["forwarded-2"].duration_ms >= 0
     app.extensions["database"].engine.dispose()
+
+
+def test_registrations_are_limited_per_address():
+    app = gateway_with(REGISTER_LIMIT_PER_ADDRESS="2")
+    client = app.test_client()
+
+    def register(name: str) -> int:
+        body = {"username": name, "password": "long enough pw", "display_name": name}
+        return client.post("/api/v1/auth/register", json=body).status_code
+
+    assert [register("first1"), register("first1"), register("third3")] == [201, 409, 429]
+    app.extensions["database"].engine.dispose()
