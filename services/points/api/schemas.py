@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import re
+from functools import partial
 
 from marshmallow import Schema, fields, validate
 
 from common.pagination import PageArgs, page_of
 from services.points.domain.rules import PER
+
+# Points (and seconds) are whole numbers: a fraction is refused, where a non-strict
+# Integer would truncate it (1.7 points became 1).
+Whole = partial(fields.Integer, strict=True)
 
 PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
@@ -50,7 +55,7 @@ TransactionPage = page_of(TransactionSchema)
 
 class AdjustmentIn(Schema):
     member_id = fields.UUID(required=True)
-    amount = fields.Integer(
+    amount = Whole(
         required=True,
         validate=[
             validate.Range(min=-1_000_000_000, max=1_000_000_000),
@@ -61,9 +66,9 @@ class AdjustmentIn(Schema):
 
 
 class RuleIn(Schema):
-    points = fields.Integer(required=True, validate=validate.Range(min=0, max=1_000_000))
+    points = Whole(required=True, validate=validate.Range(min=0, max=1_000_000))
     per = fields.String(required=True, validate=validate.OneOf(PER))
-    daily_cap = fields.Integer(load_default=None, validate=validate.Range(min=0, max=10_000_000))
+    daily_cap = Whole(load_default=None, validate=validate.Range(min=0, max=10_000_000))
 
 
 class RuleSchema(Schema):
@@ -124,9 +129,9 @@ ParkedPage = page_of(ParkedEventSchema)
 
 class HoldIn(Schema):
     member_id = fields.UUID(required=True)
-    amount = fields.Integer(required=True, validate=validate.Range(min=1, max=1_000_000_000))
+    amount = Whole(required=True, validate=validate.Range(min=1, max=1_000_000_000))
     deadline = fields.AwareDateTime(load_default=None, metadata={"description": "or ttl_seconds"})
-    ttl_seconds = fields.Integer(load_default=None, validate=validate.Range(min=1))
+    ttl_seconds = Whole(load_default=None, validate=validate.Range(min=1))
     reference = fields.String(required=True, validate=validate.Length(min=1, max=300))
     description = fields.String(load_default="", validate=validate.Length(max=500))
 

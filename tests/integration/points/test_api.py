@@ -263,3 +263,27 @@ def test_a_key_reused_with_another_body_after_the_purge_is_still_a_422(
     assert balance_of(member)["available"] == 100
     same = adjust(client, admin, member, 100, "old-key")
     assert same.status_code == 201 and same.json["available"] == 100
+
+
+def test_points_are_whole_numbers_a_fraction_is_refused_not_truncated(
+    client, admin, service_header, balance_of
+):
+    member = uuid.uuid4()
+    response = adjust(client, admin, member, 1.7, "fraction")
+    assert response.status_code == 422 and "amount" in response.json["errors"]
+    assert balance_of(member)["available"] == 0
+    assert adjust(client, admin, member, 10, "whole").status_code == 201
+    hold = client.post(
+        "/internal/v1/points/holds",
+        json={"member_id": str(member), "amount": 2.5, "reference": "r", "ttl_seconds": 60.9},
+        headers={**service_header, "Idempotency-Key": "fraction-hold"},
+    )
+    assert hold.status_code == 422
+    assert set(hold.json["errors"]) == {"amount", "ttl_seconds"}
+    rule = client.put(
+        "/api/v1/points/rules/task.completed",
+        json={"points": 1.5, "per": "event", "daily_cap": 2.5},
+        headers=admin,
+    )
+    assert rule.status_code == 422 and set(rule.json["errors"]) == {"points", "daily_cap"}
+    assert balance_of(member)["held"] == 0
