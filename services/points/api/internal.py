@@ -68,6 +68,14 @@ def place_hold(data: dict[str, Any]) -> Any:
         )
     cfg = config()
     now = services.now_utc()
+    if data["ttl_seconds"] is not None and data["ttl_seconds"] > cfg.hold_max_seconds:
+        # refused before the date arithmetic, which overflows for absurd values
+        raise Problem(
+            422,
+            "validation-error",
+            "The hold may last at most the longest hold allowed.",
+            errors={"ttl_seconds": [f"at most {cfg.hold_max_seconds}"]},
+        )
     if data["deadline"] is not None:
         deadline = data["deadline"]
     else:

@@ -133,3 +133,13 @@ def test_overdue_holds_are_released_by_the_scheduled_job(
 def test_unknown_holds_are_404(client, service_header):
     assert client.post(f"{HOLDS}/{uuid.uuid4()}/capture", headers=service_header).status_code == 404
     assert client.get(f"{HOLDS}/{uuid.uuid4()}", headers=service_header).status_code == 404
+
+
+def test_a_ttl_beyond_what_a_date_can_hold_is_a_422_not_a_500(client, admin, service_header):
+    member = uuid.uuid4()
+    grant(client, admin, member, 10)
+    for ttl in (10**12, 10**30):
+        response = place(client, service_header, member, 1, ttl_seconds=ttl)
+        assert response.status_code == 422, (ttl, response.json)
+        assert response.json["type"].endswith("validation-error")
+    assert place(client, service_header, member, 1, ttl_seconds=60).status_code == 201
