@@ -22,10 +22,16 @@ import sys
 import time
 from pathlib import Path
 
-from common.settings import PROJECT_ROOT, RUNTIME_ENV_FILE, read_env_file
+from common.settings import (
+    PROJECT_ROOT,
+    RUNTIME_ENV_FILE,
+    SERVICE_PORTS,
+    VAR_DIR,
+    read_env_file,
+)
 from common.tokens import generate_key_pair
 
-VAR = PROJECT_ROOT / "var"
+VAR = VAR_DIR
 PGDATA = VAR / "pgdata"
 REDIS_DIR = VAR / "redis"
 REDIS_SOCKET = REDIS_DIR / "redis.sock"
@@ -172,13 +178,22 @@ def run() -> int:
     os.environ.update(values)
     # the Procfile's gunicorn and python are the virtualenv's
     os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
+    for name, default_port in SERVICE_PORTS.items():  # GATEWAY_PORT=9000 moves one process
+        port = os.environ.setdefault(f"{name.upper()}_PORT", str(default_port))
+        os.environ.setdefault(f"{name.upper()}_URL", f"http://127.0.0.1:{port}")
+    gateway_port = os.environ["GATEWAY_PORT"]
     from common.migrations import APP_MODULES, upgrade
 
     for app_name in APP_MODULES:
         upgrade(app_name)
         _say(f"database of {app_name}: migrated")
-    _say("the suite listens on http://127.0.0.1:8000 (gateway; API under /api/v1)")
-    _say("services: volunteers :8001, points :8002, rewards :8003 (loopback only)")
+    _say(f"the suite listens on http://127.0.0.1:{gateway_port} (gateway; API under /api/v1)")
+    _say(
+        "services (loopback only): "
+        + ", ".join(
+            f"{n} :{os.environ[n.upper() + '_PORT']}" for n in SERVICE_PORTS if n != "gateway"
+        )
+    )
     _say(
         "first admin: .venv/bin/flask --app gateway create-user admin --password '...' --role admin"
     )

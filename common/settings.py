@@ -15,7 +15,9 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-RUNTIME_ENV_FILE = PROJECT_ROOT / "var" / "runtime.env"
+# where `make run` keeps its servers' data, keys and runtime.env (tests point it elsewhere)
+VAR_DIR = Path(os.environ.get("CIVIC_VAR_DIR") or PROJECT_ROOT / "var")
+RUNTIME_ENV_FILE = VAR_DIR / "runtime.env"
 
 SERVICE_PORTS = {"gateway": 8000, "volunteers": 8001, "points": 8002, "rewards": 8003}
 
