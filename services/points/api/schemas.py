@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from functools import partial
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate
 
 from common.pagination import PageArgs, page_of
 from services.points.domain.rules import PER
@@ -83,9 +83,17 @@ class RuleList(Schema):
     items = fields.List(fields.Nested(RuleSchema))
 
 
+def _has_bounds(period: str) -> None:
+    """A month whose start and end are dates: not year 0, not the calendar's last month."""
+    if period[:4] == "0000" or period >= "9999-12":
+        raise ValidationError("Use a month from 0001-01 to 9999-11.")
+
+
 class LeaderboardQuery(Schema):
     organization_id = fields.UUID(load_default=None)
-    period = fields.String(required=True, validate=validate.Regexp(PERIOD, error="Use YYYY-MM."))
+    period = fields.String(
+        required=True, validate=[validate.Regexp(PERIOD, error="Use YYYY-MM."), _has_bounds]
+    )
     limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
 
 

@@ -287,3 +287,13 @@ def test_points_are_whole_numbers_a_fraction_is_refused_not_truncated(
     )
     assert rule.status_code == 422 and set(rule.json["errors"]) == {"points", "daily_cap"}
     assert balance_of(member)["held"] == 0
+
+
+def test_a_leaderboard_period_outside_the_calendar_is_a_422(client, auth_header):
+    header = auth_header()
+    for period in ("0000-01", "9999-12"):
+        response = client.get(f"/api/v1/points/leaderboard?period={period}", headers=header)
+        assert response.status_code == 422, (period, response.json)
+        assert "period" in response.json["errors"]
+    ok = client.get("/api/v1/points/leaderboard?period=0001-01", headers=header)
+    assert ok.status_code == 200 and ok.json["items"] == []
