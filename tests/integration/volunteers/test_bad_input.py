@@ -1,0 +1,55 @@
+"""Input PostgreSQL cannot take is a clear 4xx problem, never a 500."""
+
+from __future__ import annotations
+
+import base64
+import json
+import uuid
+
+from tests.integration.volunteers.test_reports import report
+
+
+def cursor_of(*values: str) -> str:
+    return base64.urlsafe_b64encode(json.dumps(list(values)).encode()).decode().rstrip("=")
+
+
+def test_nul_characters_are_a_validation_error(client, world):
+    # PostgreSQL text cannot hold U+0000: psycopg refuses it, which was a 500
+    created = report(client, world.rider, description="lamp\x00out")
+    assert created.status_code == 422, created.get_data(as_text=True)
+    assert created.json["type"].endswith("/validation-error")
+    assert "description" in created.json["errors"]
+
+    nested = client.put(
+        "/api/v1/me/profile",
+        json={"rider": {"platform": "x\x00", "rider_id": "7"}},
+        headers=world.rider.headers,
+    )
+    assert nested.status_code == 422 and "rider.platform" in nested.json["errors"]
+
+    query = client.get("/api/v1/reports?category=a%00b", headers=world.coordinator.headers)
+    assert query.status_code == 422 and "category" in query.json["errors"]
+    search = client.get("/api/v1/members?q=a%00", headers=world.coordinator.headers)
+    assert search.status_code == 422 and "q" in search.json["errors"]
+
+    path = client.get(
+        "/api/v1/service-records/SR-%00/verification"
+        "?minutes=1&entries=1&issued_at=2026-01-01T00:00:00Z&sig=x"
+    )
+    assert path.status_code in (404, 422), path.get_data(as_text=True)
+
+    cursor = cursor_of("a\x00", str(uuid.uuid4()))
+    for url in ("/api/v1/organizations", "/api/v1/members"):
+        paged = client.get(f"{url}?cursor={cursor}", headers=world.coordinator.headers)
+        assert paged.status_code == 422 and "cursor" in paged.json["errors"], url
+
+
+def test_nul_characters_in_open311_are_a_georeport_400(client, world):
+    listed = client.get("/open311/v2/requests.json?service_code=a%00")
+    assert listed.status_code == 400
+    assert listed.json[0]["code"] == 400 and "service_code" in listed.json[0]["description"]
+    posted = client.post(
+        "/open311/v2/requests.json",
+        data={"api_key": "k", "service_code": "other\x00", "lat": "31.2", "long": "121.4"},
+    )
+    assert posted.status_code == 400 and posted.json[0]["code"] == 400
