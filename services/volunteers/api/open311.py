@@ -255,11 +255,20 @@ def list_requests(args: dict[str, Any]) -> list[dict[str, Any]]:
     return _views(list(session().scalars(query.limit(MAX_REQUESTS))))
 
 
-@blp.get("/requests/<uuid:request_id>.json")
+def _uuid_or_404(raw: str, what: str) -> uuid.UUID:
+    """An id from the path; a malformed one is unknown (a GeoReport 404, not a routing miss,
+    which would answer in the problem+json shape GeoReport clients cannot read)."""
+    try:
+        return uuid.UUID(raw)
+    except ValueError:
+        raise Problem(404, "not-found", f"There is no {what} with this id.") from None
+
+
+@blp.get("/requests/<string:request_id>.json")
 @blp.response(200, RequestOut(many=True))
-def get_request(request_id: uuid.UUID) -> list[dict[str, Any]]:
+def get_request(request_id: str) -> list[dict[str, Any]]:
     """Open311: one service request (a list of one, as GeoReport v2 says)"""
-    report = session().get(Report, request_id)
+    report = session().get(Report, _uuid_or_404(request_id, "service request"))
     if report is None:
         raise Problem(404, "not-found", "There is no service request with this id.")
     return _views([report])
@@ -290,11 +299,11 @@ def create_request(data: dict[str, Any]) -> list[dict[str, Any]]:
     return [{"service_request_id": str(report.id), "service_notice": "", "account_id": None}]
 
 
-@blp.get("/media/<uuid:photo_id>.jpg")
+@blp.get("/media/<string:photo_id>.jpg")
 @blp.response(200, content_type="image/jpeg")
-def media(photo_id: uuid.UUID) -> Response:
+def media(photo_id: str) -> Response:
     """Open311: a request's photo (re-encoded, without any metadata)"""
-    photo = session().get(ReportPhoto, photo_id)
+    photo = session().get(ReportPhoto, _uuid_or_404(photo_id, "photo"))
     if photo is None:
         raise Problem(404, "not-found", "There is no photo with this id.")
     return send_photo(photo)

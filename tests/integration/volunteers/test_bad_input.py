@@ -53,3 +53,12 @@ def test_nul_characters_in_open311_are_a_georeport_400(client, world):
         data={"api_key": "k", "service_code": "other\x00", "lat": "31.2", "long": "121.4"},
     )
     assert posted.status_code == 400 and posted.json[0]["code"] == 400
+
+
+def test_open311_malformed_ids_are_georeport_404s(client, world):
+    # GeoReport clients parse [{code, description}]; a malformed id is an unknown request
+    for path in ("/open311/v2/requests/not-a-uuid.json", "/open311/v2/media/nope.jpg"):
+        response = client.get(path)
+        assert response.status_code == 404, path
+        assert response.mimetype == "application/json", path
+        assert response.json[0]["code"] == 404, path
