@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -46,6 +47,25 @@ def _whose(member_id: uuid.UUID | None) -> uuid.UUID:
     return wanted
 
 
+# Cursor values are checked here, so that a cursor the API never gave out is a 422
+# (decode_cursor turns a ValueError into one), not a database error.
+_MAX_SEQ = 2**63 - 1  # transfers.seq is a BIGINT
+
+
+def _seq(value: str) -> int:
+    seq = int(value)
+    if not 0 <= seq <= _MAX_SEQ:
+        raise ValueError("sequence number out of range")
+    return seq
+
+
+def _aware(value: str) -> datetime:
+    when = datetime.fromisoformat(value)
+    if when.tzinfo is None:
+        raise ValueError("a cursor's time carries its offset")
+    return when
+
+
 @blp.get("/balance")
 @require_auth
 @blp.arguments(MemberQuery, location="query")
@@ -62,7 +82,7 @@ def balance(args: dict[str, Any]) -> dict[str, Any]:
 def transactions(args: dict[str, Any]) -> dict[str, Any]:
     """The caller's transfers, newest first (admins may ask for any member's)"""
     member_id = _whose(args["member_id"])
-    after = decode_cursor(args["cursor"], int)
+    after = decode_cursor(args["cursor"], _seq)
     rows = services.transactions(
         session(), member_id, args["limit"] + 1, after[0] if after else None
     )
@@ -139,11 +159,10 @@ def parked_events(args: dict[str, Any]) -> dict[str, Any]:
     query = sa.select(ParkedEvent).order_by(
         ParkedEvent.received_at.desc(), ParkedEvent.event_id.desc()
     )
-    after = decode_cursor(args["cursor"], str, uuid.UUID)
+    after = decode_cursor(args["cursor"], _aware, uuid.UUID)
     if after:
         query = query.where(
-            sa.tuple_(ParkedEvent.received_at, ParkedEvent.event_id)
-            < sa.tuple_(sa.cast(after[0], sa.DateTime(timezone=True)), after[1])
+            sa.tuple_(ParkedEvent.received_at, ParkedEvent.event_id) < sa.tuple_(*after)
         )
     rows = list(session().scalars(query.limit(args["limit"] + 1)))
     return page(rows, args["limit"], lambda e: (e.received_at.isoformat(), e.event_id))

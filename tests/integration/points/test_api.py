@@ -297,3 +297,33 @@ def test_a_leaderboard_period_outside_the_calendar_is_a_422(client, auth_header)
         assert "period" in response.json["errors"]
     ok = client.get("/api/v1/points/leaderboard?period=0001-01", headers=header)
     assert ok.status_code == 200 and ok.json["items"] == []
+
+
+def _cursor(*values: str) -> str:
+    import base64
+    import json
+
+    raw = json.dumps(list(values)).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def test_a_cursor_not_given_out_by_the_api_is_a_422_not_a_500(client, admin, run_batch):
+    adjust(client, admin, uuid.uuid4(), 5, "one")
+    run_batch([envelope("nobody.knows", uuid.uuid4()) for _ in range(3)])  # parked
+    seen, cursor = [], ""
+    while True:
+        page = client.get(f"/api/v1/points/parked-events?limit=1&cursor={cursor}", headers=admin)
+        assert page.status_code == 200, page.json
+        seen += [e["event_id"] for e in page.json["items"]]
+        cursor = page.json["next_cursor"]
+        if not cursor:
+            break
+    assert len(seen) == len(set(seen)) == 3
+    for query in (
+        f"transactions?cursor={_cursor('9' * 30)}",
+        f"transactions?cursor={_cursor('-' + '9' * 30)}",
+        f"parked-events?cursor={_cursor('abc', str(uuid.uuid4()))}",
+    ):
+        response = client.get(f"/api/v1/points/{query}", headers=admin)
+        assert response.status_code == 422, (query, response.json)
+        assert "cursor" in response.json["errors"]
