@@ -14,6 +14,9 @@ from services.points.domain.rules import PER
 # Integer would truncate it (1.7 points became 1).
 Whole = partial(fields.Integer, strict=True)
 
+# PostgreSQL text cannot hold a NUL character: refused here rather than failing the insert.
+NO_NUL = validate.Regexp(r"^[^\x00]*$", error="Must not contain a NUL character.")
+
 PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 
@@ -62,7 +65,7 @@ class AdjustmentIn(Schema):
             validate.NoneOf([0], error="An adjustment moves points."),
         ],
     )
-    reason = fields.String(required=True, validate=validate.Length(min=1, max=500))
+    reason = fields.String(required=True, validate=[validate.Length(min=1, max=500), NO_NUL])
 
 
 class RuleIn(Schema):
@@ -140,8 +143,8 @@ class HoldIn(Schema):
     amount = Whole(required=True, validate=validate.Range(min=1, max=1_000_000_000))
     deadline = fields.AwareDateTime(load_default=None, metadata={"description": "or ttl_seconds"})
     ttl_seconds = Whole(load_default=None, validate=validate.Range(min=1))
-    reference = fields.String(required=True, validate=validate.Length(min=1, max=300))
-    description = fields.String(load_default="", validate=validate.Length(max=500))
+    reference = fields.String(required=True, validate=[validate.Length(min=1, max=300), NO_NUL])
+    description = fields.String(load_default="", validate=[validate.Length(max=500), NO_NUL])
 
 
 class HoldSchema(Schema):

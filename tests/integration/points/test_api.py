@@ -327,3 +327,19 @@ def test_a_cursor_not_given_out_by_the_api_is_a_422_not_a_500(client, admin, run
         response = client.get(f"/api/v1/points/{query}", headers=admin)
         assert response.status_code == 422, (query, response.json)
         assert "cursor" in response.json["errors"]
+
+
+def test_text_with_a_nul_character_is_a_422_not_a_500(client, admin, service_header, balance_of):
+    member = uuid.uuid4()
+    response = adjust(client, admin, member, 10, "nul", reason="bad\x00reason")
+    assert response.status_code == 422 and "reason" in response.json["errors"]
+    assert adjust(client, admin, member, 10, "fine").status_code == 201
+    for field in ("reference", "description"):
+        body = {"member_id": str(member), "amount": 1, "reference": "r", field: "x\x00y"}
+        hold = client.post(
+            "/internal/v1/points/holds",
+            json=body,
+            headers={**service_header, "Idempotency-Key": f"nul-{field}"},
+        )
+        assert hold.status_code == 422 and field in hold.json["errors"], hold.json
+    assert balance_of(member)["available"] == 10
