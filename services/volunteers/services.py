@@ -851,8 +851,12 @@ def check_in(
     if code.startswith(QR_PREFIX):
         # the app may send what it scanned: civic-checkin:<station_id>:<code>
         scanned_station, _, code = code[len(QR_PREFIX) :].partition(":")
-        if scanned_station != str(station.id):
-            raise invalid("code", "This QR code belongs to another station.")
+        if scanned_station.lower() != str(station.id):
+            raise problem_from(
+                RuleViolation(
+                    "invalid-code", "This QR code belongs to another station.", field="code"
+                )
+            )
     try:
         check_station_code(cfg.code_key, station.id, code, now.timestamp(), cfg.code_ttl)
     except RuleViolation as violation:

@@ -155,3 +155,12 @@ def test_code_as_qr_svg(client, world):
     assert response.mimetype == "image/svg+xml"
     assert b"<svg" in response.data
     assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_another_stations_scanned_qr_is_an_invalid_code(client, world):
+    # the docs: a forged, foreign or malformed code is 422 invalid-code, scanned or typed
+    code = current_code(client, world)["code"]
+    elsewhere = f"civic-checkin:{uuid.uuid4()}:{code}"
+    wrong = check_in(client, world.member, world.station["id"], elsewhere)
+    assert wrong.status_code == 422 and wrong.json["type"].endswith("/invalid-code")
+    assert "code" in wrong.json["errors"]
