@@ -1001,8 +1001,11 @@ def service_record(db: Session, principal: Principal, cfg: VolunteersConfig) -> 
     """The member's approved hours, totals signed so that the printed record can be checked."""
     member = ensure_member(db, principal)
     number = record_number_for(db, member)
-    # the database's clock, as approvals are stamped with it
-    issued_at: datetime = db.execute(sa.select(sa.func.clock_timestamp())).scalar_one()
+    # the database's clock, as approvals are stamped with it; in UTC, whatever the session's
+    # time zone, as the printed record labels it
+    issued_at: datetime = (
+        db.execute(sa.select(sa.func.clock_timestamp())).scalar_one().astimezone(UTC)
+    )
     approver = aliased(Member)
     rows = db.execute(
         sa.select(

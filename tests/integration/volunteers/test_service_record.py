@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlencode, urlsplit
+
+import sqlalchemy as sa
 
 from tests.integration.volunteers.test_hours import log
 
@@ -121,3 +124,27 @@ def test_empty_record(client, person):
     path, query = verification_path(record["verification_url"])
     assert client.get(f"{path}?{urlencode(query)}").status_code == 200
     assert uuid.UUID(record["member_id"]) == newcomer.id
+
+
+def test_printed_issue_time_is_utc_whatever_the_database_time_zone(client, world, volunteers_app):
+    # the page prints "… UTC": it must not print the database session's local time under it
+    engine = volunteers_app.extensions["database"].engine
+
+    def shanghai(dbapi_connection, _record):
+        with dbapi_connection.cursor() as cursor:
+            cursor.execute("SET TIME ZONE 'Asia/Shanghai'")
+        dbapi_connection.commit()
+
+    engine.dispose()
+    sa.event.listen(engine, "connect", shanghai)
+    try:
+        record = client.get("/api/v1/me/service-record", headers=world.member.headers).json
+        page = client.get("/api/v1/me/service-record/print", headers=world.member.headers)
+    finally:
+        sa.event.remove(engine, "connect", shanghai)
+        engine.dispose()
+    issued = datetime.fromisoformat(record["issued_at"])
+    printed = re.search(r"Issued (\d{4}-\d\d-\d\d \d\d:\d\d) UTC", page.get_data(as_text=True))
+    assert printed is not None
+    printed_at = datetime.strptime(printed.group(1), "%Y-%m-%d %H:%M").replace(tzinfo=UTC)
+    assert abs(printed_at - issued) < timedelta(minutes=2)  # not 8 hours off
