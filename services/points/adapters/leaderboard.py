@@ -22,7 +22,11 @@ _INCREMENT_IF_PRESENT = """
 local done = 0
 for i, key in ipairs(KEYS) do
     if redis.call('EXISTS', key) == 1 then
-        redis.call('ZINCRBY', key, ARGV[2 * i - 1], ARGV[2 * i])
+        local score = redis.call('ZINCRBY', key, ARGV[2 * i - 1], ARGV[2 * i])
+        -- as a rebuild has it: a member whose month was clawed back to nothing is not listed
+        if tonumber(score) <= 0 then
+            redis.call('ZREM', key, ARGV[2 * i])
+        end
         done = done + 1
     end
 end

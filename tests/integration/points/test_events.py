@@ -274,3 +274,31 @@ def test_crossed_awards_and_reversals_in_parallel_batches_do_not_deadlock(
         # whichever came first, each award is either paid and clawed back or never paid
         assert balance_of(m1)["available"] == 0 and balance_of(m2)["available"] == 0
     assert reconciled()["ok"]
+
+
+def test_a_board_kept_up_to_date_says_what_its_rebuild_says_after_a_clawback(
+    set_rule, run_batch, client, auth_header, redis_client
+):
+    set_rule("task.completed", 10)
+    org = uuid.uuid4()
+    alice, bob = uuid.uuid4(), uuid.uuid4()
+    when = datetime.now(UTC)
+    month = when.strftime("%Y-%m")
+    award = envelope("task.completed", alice, {"organization_id": str(org)}, occurred_at=when)
+    run_batch([award, envelope("task.completed", bob, {"organization_id": str(org)})])
+    header = auth_header()
+
+    def board(query: str) -> list[tuple[str, int]]:
+        response = client.get(f"/api/v1/points/leaderboard?{query}", headers=header)
+        assert response.status_code == 200, response.json
+        return [(i["member_id"], i["points"]) for i in response.json["items"]]
+
+    queries = (f"organization_id={org}&period={month}", f"period={month}")
+    for query in queries:  # the boards now exist and are incremented from here on
+        assert sorted(board(query)) == sorted([(str(alice), 10), (str(bob), 10)])
+    run_batch([envelope("award.reversed", alice, {"reverses_event_id": award["id"]})])
+    kept = [board(query) for query in queries]
+    redis_client.flushdb()
+    rebuilt = [board(query) for query in queries]
+    assert rebuilt == [[(str(bob), 10)], [(str(bob), 10)]]
+    assert kept == rebuilt
