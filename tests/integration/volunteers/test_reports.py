@@ -266,3 +266,12 @@ def test_coordinators_reassign_within_scope_and_never_verify_their_own(client, w
     assert refused.status_code == 403 and refused.json["type"].endswith("/own-report")
     assert act(client, world.grid_coordinator, own, "verify").status_code == 403  # community's
     assert act(client, world.admin, own, "verify").status_code == 200
+
+
+def test_duplicate_radius_is_50_m_by_haversine_at_its_edge(client, world):
+    # 49.99 m due north (haversine's sphere: 111 195 m a degree) is within 50 m
+    original = report(client, world.rider).json
+    near = report(client, world.member, lat=LAT + 49.99 / 111_195.08).json
+    assert near["duplicate_of"] == original["id"]
+    beyond = report(client, world.member, lat=LAT - 50.2 / 111_195.08).json
+    assert beyond["duplicate_of"] is None
