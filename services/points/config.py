@@ -35,6 +35,11 @@ class PointsConfig:
             raise ConfigurationError(f"points settings: {exc}") from exc
         if not 1 <= config.system_shards <= 256:
             raise ConfigurationError("POINTS_SYSTEM_SHARDS must be between 1 and 256")
+        if not 1 <= config.hold_default_seconds <= config.hold_max_seconds:
+            raise ConfigurationError(
+                "POINTS_HOLD_DEFAULT_SECONDS must be at least 1 and at most "
+                "POINTS_HOLD_MAX_SECONDS, or every hold placed without a deadline is refused"
+            )
         if not config.db_role.replace("_", "").isalnum() and config.db_role:
             raise ConfigurationError("POINTS_DB_ROLE must be a plain role name")
         return config

@@ -51,3 +51,18 @@ def test_the_periodic_jobs_name_functions_that_exist():
         module, _, name = job.func.rpartition(".")
         assert callable(getattr(importlib.import_module(module), name))
         assert job.queue == "points" and job.every > 0
+
+
+@pytest.mark.parametrize(
+    "env",
+    [
+        {"POINTS_HOLD_DEFAULT_SECONDS": "0"},
+        {"POINTS_HOLD_DEFAULT_SECONDS": "-60"},
+        {"POINTS_HOLD_MAX_SECONDS": "0"},
+        # a default hold longer than the longest allowed would refuse every hold without one
+        {"POINTS_HOLD_DEFAULT_SECONDS": "7200", "POINTS_HOLD_MAX_SECONDS": "3600"},
+    ],
+)
+def test_hold_lengths_that_no_hold_could_have_fail_fast(env):
+    with pytest.raises(ConfigurationError):
+        PointsConfig.from_env(env)
