@@ -199,7 +199,9 @@ def update_profile(db: Session, principal: Principal, data: dict[str, Any]) -> M
     if "home_community_id" in data:
         community_id = data["home_community_id"]
         if community_id is not None:
-            organization_or_422(db, community_id, "home_community_id")
+            community = organization_or_422(db, community_id, "home_community_id")
+            if community.kind != "community":
+                raise invalid("home_community_id", "Your home community must be a community.")
         member.home_community_id = community_id
     if "rider" in data:
         rider = data["rider"]

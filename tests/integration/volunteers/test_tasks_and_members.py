@@ -282,3 +282,17 @@ def test_coordinators_find_members_of_their_communities(client, world, person):
     assert client.get("/api/v1/members", headers=world.member.headers).status_code == 403
     # a grid coordinator's scope holds no community
     assert client.get("/api/v1/members", headers=world.grid_coordinator.headers).json["items"] == []
+
+
+def test_home_community_must_be_a_community(client, world):
+    # it names the issuer of the member's service record: not a station, team or grid
+    for other in (world.station, world.grid, world.street):
+        response = client.put(
+            "/api/v1/me/profile",
+            json={"home_community_id": other["id"]},
+            headers=world.member.headers,
+        )
+        assert response.status_code == 422, other["kind"]
+        assert "home_community_id" in response.json["errors"]
+    profile = client.get("/api/v1/me/profile", headers=world.member.headers).json
+    assert profile["home_community_id"] is None
