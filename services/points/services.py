@@ -302,6 +302,13 @@ def place_hold(
     return hold, True
 
 
+def hold_by_key(session: Session, idempotency_key: str, fingerprint: bytes) -> Hold | None:
+    """The hold an earlier request with this key made (None if none); a 422 when that
+    request had another body."""
+    existing = session.scalar(sa.select(Hold).where(Hold.idempotency_key == idempotency_key))
+    return None if existing is None else _replayed(existing, fingerprint)
+
+
 def _replayed(hold: Hold, fingerprint: bytes) -> Hold:
     if hold.request_hash != fingerprint:
         raise Problem(

@@ -66,6 +66,12 @@ def place_hold(data: dict[str, Any]) -> Any:
             "A request with this Idempotency-Key is still being processed; retry shortly.",
             headers={"Retry-After": "1"},
         )
+    fingerprint = hashlib.sha256(request.get_data(cache=True)).digest()
+    # a retry finds the hold its key made before anything is checked against the clock:
+    # the same request answers the same, even after the deadline it named has passed
+    existing = services.hold_by_key(db, key, fingerprint)
+    if existing is not None:
+        return _replay(existing)
     cfg = config()
     now = services.now_utc()
     if data["ttl_seconds"] is not None and data["ttl_seconds"] > cfg.hold_max_seconds:
@@ -87,7 +93,6 @@ def place_hold(data: dict[str, Any]) -> Any:
             "The deadline must be in the future and within the longest hold allowed.",
             errors={"deadline": [f"between now and {cfg.hold_max_seconds} seconds from now"]},
         )
-    fingerprint = hashlib.sha256(request.get_data(cache=True)).digest()
     try:
         hold, created = services.place_hold(
             db,
@@ -110,7 +115,12 @@ def place_hold(data: dict[str, Any]) -> Any:
     except BaseException:
         db.rollback()
         raise
-    # a replay: the first answer's status, with the hold as it is now
+    return _replay(hold)
+
+
+def _replay(hold: Hold) -> Response:
+    """The first answer's status, with the hold as it is now."""
+    db = session()
     body = HoldResult().dump(_result(hold))
     db.rollback()
     response = Response(json.dumps(body), status=201, mimetype="application/json")

@@ -143,3 +143,26 @@ def test_a_ttl_beyond_what_a_date_can_hold_is_a_422_not_a_500(client, admin, ser
         assert response.status_code == 422, (ttl, response.json)
         assert response.json["type"].endswith("validation-error")
     assert place(client, service_header, member, 1, ttl_seconds=60).status_code == 201
+
+
+def test_a_retry_after_the_deadline_replays_the_hold_it_made(
+    client, admin, service_header, monkeypatch
+):
+    from datetime import UTC, datetime, timedelta
+
+    from services.points import services
+
+    member = uuid.uuid4()
+    grant(client, admin, member, 50)
+    deadline = (datetime.now(UTC) + timedelta(minutes=5)).isoformat()
+    first = place(client, service_header, member, 20, key="redemption:late", deadline=deadline)
+    assert first.status_code == 201
+    later = datetime.now(UTC) + timedelta(minutes=10)  # the retry comes after the deadline
+    monkeypatch.setattr(services, "now_utc", lambda: later)
+    again = place(client, service_header, member, 20, key="redemption:late", deadline=deadline)
+    assert again.status_code == 201, again.json
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert again.json["hold"]["id"] == first.json["hold"]["id"]
+    other = place(client, service_header, member, 25, key="redemption:late", deadline=deadline)
+    assert other.status_code == 422
+    assert other.json["type"].endswith("idempotency-key-reused")
