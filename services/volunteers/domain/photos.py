@@ -88,14 +88,15 @@ def clean_photo(raw: bytes, *, max_bytes: int, max_pixels: int) -> CleanPhoto:
                 clean = _upright(image).convert("RGB")
     except RuleViolation:
         raise
-    except (
-        UnidentifiedImageError,
-        OSError,
-        SyntaxError,
-        ValueError,
-        Image.DecompressionBombError,
-        Image.DecompressionBombWarning,
-    ) as exc:
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        # Pillow refuses to open what declares too many pixels (before our own check sees it)
+        raise RuleViolation(
+            "photo-too-large",
+            f"A photo may have at most {max_pixels} pixels.",
+            field="photo",
+            status=413,
+        ) from exc
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         raise RuleViolation(
             "unsupported-photo",
             "The upload is not a readable JPEG, PNG or WebP image.",

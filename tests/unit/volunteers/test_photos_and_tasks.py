@@ -79,3 +79,12 @@ def test_a_photo_with_a_mistyped_exif_tag_is_cleaned_not_crashed():
     cleaned = clean_photo(broken, max_bytes=10**6, max_pixels=10**7)
     assert (cleaned.width, cleaned.height) == (20, 30)  # orientation still applied
     assert b"SpyCam" not in cleaned.data and b"Exif" not in cleaned.data
+
+
+@pytest.mark.parametrize("side", [10_000, 20_000])  # Pillow's bomb warning, then its error
+def test_a_decompression_bomb_is_too_large_not_unsupported(side):
+    out = io.BytesIO()
+    Image.new("1", (side, side)).save(out, format="PNG")  # a few kB, 100 or 400 megapixels
+    with pytest.raises(RuleViolation) as info:
+        clean_photo(out.getvalue(), max_bytes=10**6, max_pixels=40_000_000)
+    assert (info.value.kind, info.value.status) == ("photo-too-large", 413)
