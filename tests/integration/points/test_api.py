@@ -343,3 +343,32 @@ def test_text_with_a_nul_character_is_a_422_not_a_500(client, admin, service_hea
         )
         assert hold.status_code == 422 and field in hold.json["errors"], hold.json
     assert balance_of(member)["available"] == 10
+
+
+def test_text_with_an_unpaired_surrogate_is_a_422_not_a_500(
+    client, admin, service_header, balance_of
+):
+    import json
+
+    member = uuid.uuid4()
+    assert adjust(client, admin, member, 10, "grant").status_code == 201
+    # valid JSON ("\\ud800"), but no UTF-8 encodes it: neither the hash chain nor PostgreSQL
+    # can keep it
+    raw = json.dumps({"member_id": str(member), "amount": 5, "reason": "x\ud800y"})
+    response = client.post(
+        "/api/v1/points/adjustments",
+        data=raw,
+        content_type="application/json",
+        headers={**admin, "Idempotency-Key": "surrogate"},
+    )
+    assert response.status_code == 422 and "reason" in response.json["errors"]
+    for field in ("reference", "description"):
+        raw = json.dumps({"member_id": str(member), "amount": 1, "reference": "r", field: "\udfff"})
+        hold = client.post(
+            "/internal/v1/points/holds",
+            data=raw,
+            content_type="application/json",
+            headers={**service_header, "Idempotency-Key": f"surrogate-{field}"},
+        )
+        assert hold.status_code == 422 and field in hold.json["errors"], hold.json
+    assert (balance_of(member)["available"], balance_of(member)["held"]) == (10, 0)
