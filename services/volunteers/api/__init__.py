@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import request
 from flask_smorest import Blueprint
+from marshmallow import fields
 
 from common.problems import Problem
 
@@ -36,6 +38,22 @@ def blueprints() -> list[Blueprint]:
         records,
         open311,
     ]
+
+
+class Instant(fields.AwareDateTime):
+    """A time with an offset that lies in 1900-2999 UTC. PostgreSQL stores year 10000 (what
+    9999-12-31T20:00-14:00 is in UTC), but Python cannot read it back: one such row made every
+    list holding it a 500, and converting such a time to UTC raised (a 500 as well)."""
+
+    EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
+    LATEST = datetime(3000, 1, 1, tzinfo=UTC)
+    default_error_messages = {"range": "Must be a time between 1900 and 2999 (UTC)."}
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> datetime:
+        moment: datetime = super()._deserialize(value, attr, data, **kwargs)
+        if not self.EARLIEST <= moment < self.LATEST:
+            raise self.make_error("range")
+        return moment
 
 
 def cursor_text(raw: str) -> str:

@@ -16,6 +16,7 @@ from common.auth import current_principal, require_auth, require_roles
 from common.pagination import PageArgs, decode_cursor, page, page_of
 from services.volunteers import services
 from services.volunteers.adapters.models import Activity, ActivitySignup
+from services.volunteers.api import Instant
 
 blp = Blueprint("activities", __name__, url_prefix="/api/v1", description="Activities")
 
@@ -23,8 +24,8 @@ blp = Blueprint("activities", __name__, url_prefix="/api/v1", description="Activ
 class ActivityIn(Schema):
     title = fields.String(required=True, validate=validate.Length(min=1, max=200))
     organization_id = fields.UUID(required=True)
-    starts_at = fields.AwareDateTime(required=True)
-    ends_at = fields.AwareDateTime(required=True)
+    starts_at = Instant(required=True)
+    ends_at = Instant(required=True)
     capacity = fields.Integer(load_default=None, validate=validate.Range(min=1, max=100_000))
     location = fields.String(load_default="", validate=validate.Length(max=300))
     description = fields.String(load_default="", validate=validate.Length(max=5000))
@@ -55,7 +56,7 @@ ActivityPage = page_of(ActivityOut)
 
 class ActivityQuery(PageArgs):
     organization_id = fields.UUID(load_default=None)
-    starts_after = fields.AwareDateTime(load_default=None)
+    starts_after = Instant(load_default=None)
 
 
 class SignupOut(Schema):

@@ -16,6 +16,7 @@ from common.pagination import PageArgs, decode_cursor, page, page_of
 from common.problems import Problem
 from services.volunteers import services
 from services.volunteers.adapters.models import HOURS_SOURCES, HOURS_STATUSES, HoursEntry
+from services.volunteers.api import Instant
 from services.volunteers.config import config
 
 blp = Blueprint("hours", __name__, url_prefix="/api/v1", description="Service hours")
@@ -24,8 +25,8 @@ blp = Blueprint("hours", __name__, url_prefix="/api/v1", description="Service ho
 class HoursIn(Schema):
     organization_id = fields.UUID(load_default=None)
     activity_id = fields.UUID(load_default=None)
-    started_at = fields.AwareDateTime(required=True)
-    ended_at = fields.AwareDateTime(required=True)
+    started_at = Instant(required=True)
+    ended_at = Instant(required=True)
     description = fields.String(load_default="", validate=validate.Length(max=2000))
     member_id = fields.UUID(
         load_default=None,

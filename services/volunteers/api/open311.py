@@ -23,6 +23,7 @@ from common.app import session
 from common.problems import Problem, http_exception_to_problem
 from services.volunteers import services
 from services.volunteers.adapters.models import Organization, Report, ReportCategory, ReportPhoto
+from services.volunteers.api import Instant
 from services.volunteers.api.reports import send_photo
 from services.volunteers.config import config
 from services.volunteers.domain.reports import open311_status
@@ -101,8 +102,8 @@ class RequestsQuery(Schema):
 
     service_request_id = fields.String(load_default=None)
     service_code = fields.String(load_default=None)
-    start_date = fields.AwareDateTime(load_default=None)
-    end_date = fields.AwareDateTime(load_default=None)
+    start_date = Instant(load_default=None)
+    end_date = Instant(load_default=None)
     status = fields.String(load_default=None)
     jurisdiction_id = fields.String(load_default=None)
 

@@ -12,6 +12,7 @@ from marshmallow import Schema, fields, validate
 from common.app import session
 from common.auth import current_principal, require_auth
 from services.volunteers import services
+from services.volunteers.api import Instant
 from services.volunteers.config import config
 
 blp = Blueprint(
@@ -58,7 +59,7 @@ class ServiceRecordOut(Schema):
 class VerificationQuery(Schema):
     minutes = fields.Integer(required=True, validate=validate.Range(min=0))
     entries = fields.Integer(required=True, validate=validate.Range(min=0))
-    issued_at = fields.AwareDateTime(required=True)
+    issued_at = Instant(required=True)
     sig = fields.String(required=True, validate=validate.Length(min=1, max=100))
 
 

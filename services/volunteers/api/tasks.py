@@ -16,6 +16,7 @@ from common.pagination import PageArgs, decode_cursor, page, page_of
 from common.problems import Problem
 from services.volunteers import services
 from services.volunteers.adapters.models import TASK_STATUSES, Task
+from services.volunteers.api import Instant
 from services.volunteers.domain.tasks import TASK_KINDS
 
 blp = Blueprint("tasks", __name__, url_prefix="/api/v1", description="Tasks")
@@ -26,7 +27,7 @@ class TaskIn(Schema):
     kind = fields.String(required=True, validate=validate.OneOf(TASK_KINDS))
     title = fields.String(required=True, validate=validate.Length(min=1, max=200))
     description = fields.String(load_default="", validate=validate.Length(max=5000))
-    due_at = fields.AwareDateTime(load_default=None)
+    due_at = Instant(load_default=None)
 
 
 class TaskOut(Schema):

@@ -62,3 +62,56 @@ def test_open311_malformed_ids_are_georeport_404s(client, world):
         assert response.status_code == 404, path
         assert response.mimetype == "application/json", path
         assert response.json[0]["code"] == 404, path
+
+
+FAR_FUTURE = "9999-12-31T20:00:00-14:00"  # year 10000 in UTC: PostgreSQL stores it, Python cannot
+FAR_PAST = "0001-01-01T00:00:00+14:00"  # year 0 in UTC
+
+
+def test_times_python_cannot_read_back_are_refused_and_lists_survive(client, world):
+    activity = client.post(
+        "/api/v1/activities",
+        json={
+            "title": "forever",
+            "organization_id": world.grid["id"],
+            "starts_at": FAR_FUTURE,
+            "ends_at": "9999-12-31T23:00:00-14:00",
+        },
+        headers=world.coordinator.headers,
+    )
+    assert activity.status_code == 422 and "starts_at" in activity.json["errors"]
+    assert client.get("/api/v1/activities", headers=world.member.headers).status_code == 200
+    task = client.post(
+        "/api/v1/tasks",
+        json={
+            "title": "someday",
+            "kind": "practical_matter",
+            "organization_id": world.grid["id"],
+            "due_at": FAR_FUTURE,
+        },
+        headers=world.coordinator.headers,
+    )
+    assert task.status_code == 422 and "due_at" in task.json["errors"]
+    assert client.get("/api/v1/tasks", headers=world.member.headers).status_code == 200
+    hours = client.post(
+        "/api/v1/hours",
+        json={
+            "organization_id": world.grid["id"],
+            "member_id": str(world.member.id),
+            "started_at": FAR_PAST,
+            "ended_at": "0001-01-01T01:00:00+14:00",
+        },
+        headers=world.coordinator.headers,
+    )
+    assert hours.status_code == 422 and "started_at" in hours.json["errors"]
+
+
+def test_extreme_times_in_queries_are_4xx(client, world):
+    for issued_at in (FAR_FUTURE, FAR_PAST):
+        response = client.get(
+            "/api/v1/service-records/SR-AAAA-BBBB-CCCC/verification",
+            query_string={"minutes": 1, "entries": 1, "sig": "x", "issued_at": issued_at},
+        )
+        assert response.status_code == 422 and "issued_at" in response.json["errors"]
+    listed = client.get("/open311/v2/requests.json", query_string={"end_date": FAR_PAST})
+    assert listed.status_code == 400 and listed.json[0]["code"] == 400
