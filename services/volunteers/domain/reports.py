@@ -52,7 +52,14 @@ def next_status(current: str, action: str) -> str:
 
 
 def _past(action: str) -> str:
-    return {"reopen": "reopened", "dispatch": "dispatched"}.get(action, action + "d")
+    return {
+        "verify": "verified",
+        "dispatch": "dispatched",
+        "resolve": "resolved",
+        "reject": "rejected",
+        "confirm": "confirmed",
+        "reopen": "reopened",
+    }.get(action, action)
 
 
 def reopen_target(verified_at: datetime | None) -> str:

@@ -15,12 +15,21 @@ TRANSITIONS: dict[str, tuple[tuple[str, ...], str]] = {
 }
 
 
+PAST = {
+    "claim": "claimed",
+    "release": "released",
+    "finish": "finished",
+    "confirm": "confirmed",
+    "cancel": "cancelled",
+}
+
+
 def next_status(current: str, action: str) -> str:
     sources, target = TRANSITIONS[action]
     if current not in sources:
         raise RuleViolation(
             "wrong-state",
-            f"A task that is {current} cannot be {action}ed; "
+            f"A task that is {current} cannot be {PAST[action]}; "
             f"that needs one that is {' or '.join(sources)}.",
             status=409,
         )

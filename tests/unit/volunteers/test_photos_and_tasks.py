@@ -88,3 +88,17 @@ def test_a_decompression_bomb_is_too_large_not_unsupported(side):
     with pytest.raises(RuleViolation) as info:
         clean_photo(out.getvalue(), max_bytes=10**6, max_pixels=40_000_000)
     assert (info.value.kind, info.value.status) == ("photo-too-large", 413)
+
+
+@pytest.mark.parametrize(
+    ("current", "action", "word"),
+    [
+        ("done", "release", "released"),
+        ("done", "cancel", "cancelled"),
+        ("open", "finish", "finished"),
+    ],
+)
+def test_task_wrong_state_messages_read_right(current, action, word):
+    with pytest.raises(RuleViolation) as info:
+        next_status(current, action)
+    assert f"cannot be {word};" in info.value.message

@@ -72,3 +72,13 @@ def test_rider_window_and_reopen_target():
 def test_open311_knows_two_states():
     assert [open311_status(s) for s in ("submitted", "verified", "dispatched")] == ["open"] * 3
     assert open311_status("resolved") == open311_status("rejected") == "closed"
+
+
+@pytest.mark.parametrize(
+    ("action", "word"),
+    [("verify", "verified"), ("reject", "rejected"), ("confirm", "confirmed")],
+)
+def test_wrong_state_messages_read_right(action, word):
+    with pytest.raises(RuleViolation) as info:
+        next_status("rejected" if action != "reject" else "resolved", action)
+    assert f"cannot be {word};" in info.value.message
