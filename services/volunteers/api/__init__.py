@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -63,34 +62,49 @@ def cursor_text(raw: str) -> str:
     return raw
 
 
-def _nul_fields(value: Any, path: str) -> Iterator[str]:
-    if isinstance(value, str):
-        if NUL in value:
-            yield path or "_schema"
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            name = f"{path}.{key}" if path else str(key)
-            if NUL in str(key):
-                yield name
-            else:
-                yield from _nul_fields(item, name)
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            yield from _nul_fields(item, f"{path}.{index}" if path else str(index))
+def _nul_fields(value: Any) -> list[str]:
+    """The paths of the strings (or keys) in ``value`` that hold a NUL; iterative, so any
+    depth the JSON parser accepted is walked without recursion."""
+    found: list[str] = []
+    stack: list[tuple[str, Any]] = [("", value)]
+    while stack:
+        path, item = stack.pop()
+        if isinstance(item, str):
+            if NUL in item:
+                found.append(path or "_schema")
+        elif isinstance(item, dict):
+            for key, child in item.items():
+                name = f"{path}.{key}" if path else str(key)
+                if NUL in str(key):
+                    found.append(name)
+                else:
+                    stack.append((name, child))
+        elif isinstance(item, list):
+            for index, child in enumerate(item):
+                stack.append((f"{path}.{index}" if path else str(index), child))
+    return found
 
 
 def refuse_nul_characters() -> None:
     """Before every request: PostgreSQL text cannot hold U+0000 (psycopg refuses to send it,
     which surfaced as a 500), so a NUL in the path, query, form or JSON body is refused first:
-    a 404 in the path, else a 422 naming the fields."""
+    a 404 in the path, else a 422 naming the fields. A JSON body too deeply nested for the
+    parser is a 400."""
     if any(NUL in str(value) for value in (request.view_args or {}).values()):
         raise Problem(404, "not-found", "There is nothing at this address.")
-    fields: list[str] = []
-    fields += _nul_fields({k: v for k, v in request.args.lists()}, "")
+    fields = _nul_fields({k: v for k, v in request.args.lists()})
     if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
-        fields += _nul_fields({k: v for k, v in request.form.lists()}, "")
+        fields += _nul_fields({k: v for k, v in request.form.lists()})
     if request.is_json:
-        fields += _nul_fields(request.get_json(silent=True), "")
+        try:
+            body = request.get_json(silent=True)
+        except RecursionError:
+            # json.loads gives up on very deep nesting with RecursionError, not ValueError,
+            # which get_json does not treat as malformed: it was a 500
+            raise Problem(
+                400, "malformed-request", "The request body is nested too deeply."
+            ) from None
+        fields += _nul_fields(body)
     if fields:
         raise Problem(
             422,

@@ -115,3 +115,24 @@ def test_extreme_times_in_queries_are_4xx(client, world):
         assert response.status_code == 422 and "issued_at" in response.json["errors"]
     listed = client.get("/open311/v2/requests.json", query_string={"end_date": FAR_PAST})
     assert listed.status_code == 400 and listed.json[0]["code"] == 400
+
+
+def test_deeply_nested_json_is_a_400_not_a_recursion_error(client, world):
+    for body in ("[" * 50_000, '{"a":' * 50_000):
+        response = client.post(
+            "/api/v1/reports",
+            data=body,
+            content_type="application/json",
+            headers=world.rider.headers,
+        )
+        assert response.status_code == 400, response.get_data(as_text=True)[:200]
+    # deep but within what the parser takes: an ordinary 422, whatever the depth
+    deep = "[" * 900 + "]" * 900
+    response = client.post(
+        "/api/v1/reports", data=deep, content_type="application/json", headers=world.rider.headers
+    )
+    assert response.status_code in (400, 422)
+    geo = client.post(
+        "/open311/v2/requests.json", data="[" * 50_000, content_type="application/json"
+    )
+    assert geo.status_code == 400 and geo.json[0]["code"] == 400
