@@ -12,7 +12,7 @@ import logging
 from typing import Any
 
 from flask import current_app
-from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import InterfaceError, OperationalError, ProgrammingError
 
 from common.app import redis_client, session
 from common.idempotency import purge_expired_keys
@@ -42,7 +42,7 @@ def _config() -> PointsConfig:
 def process_batch(envelopes: list[dict[str, Any]]) -> dict[str, int]:
     """Pay one batch inside the current app context; commit, then update the leaderboards.
 
-    A batch that fails for a reason other than an unreachable store is split: each
+    A batch that fails for a reason other than an unreachable or refusing store is split: each
     event is tried on its own, and one that still fails is parked with the error, so a
     single poisonous event cannot hold back the events it travelled with.
     """
@@ -50,9 +50,13 @@ def process_batch(envelopes: list[dict[str, Any]]) -> dict[str, int]:
     try:
         result = _with_retries(lambda: services.handle_events(db, _config(), envelopes))
         db.commit()
-    except (OperationalError, InterfaceError):
+    except (OperationalError, InterfaceError, ProgrammingError):
         db.rollback()
-        raise  # the store is away: the whole job fails and is retried as it was
+        # the store is away, or refuses the service's statements whatever the event (a
+        # missing grant, a table or column a pending migration adds): parking the events
+        # would mark them processed and never pay them, so the whole job fails and is
+        # retried as it was
+        raise
     except Exception as exc:
         db.rollback()
         if len(envelopes) > 1:

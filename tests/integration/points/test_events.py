@@ -6,6 +6,7 @@ import time
 import uuid
 from datetime import UTC, datetime, timedelta
 
+import pytest
 import sqlalchemy as sa
 
 from tests.conftest import engine_for
@@ -302,3 +303,32 @@ def test_a_board_kept_up_to_date_says_what_its_rebuild_says_after_a_clawback(
     rebuilt = [board(query) for query in queries]
     assert rebuilt == [[(str(bob), 10)], [(str(bob), 10)]]
     assert kept == rebuilt
+
+
+def test_a_batch_the_database_refuses_fails_whole_and_parks_nothing(
+    points_app, set_rule, run_batch, balance_of
+):
+    """A statement the database refuses for every event (a missing grant, a table or column
+    a pending migration adds) is not the events' fault: parking them would mark them
+    processed and never pay them. The job fails instead, and RQ retries it."""
+    from sqlalchemy.exc import ProgrammingError
+
+    from services.points import jobs
+
+    set_rule("task.completed", 10)
+    member = uuid.uuid4()
+    batch = [envelope("task.completed", member) for _ in range(2)]
+    engine = engine_for("points")
+    with engine.begin() as c:
+        c.execute(sa.text("REVOKE INSERT ON transfers FROM points_service"))
+    try:
+        with points_app.app_context(), pytest.raises(ProgrammingError):
+            jobs.process_batch(batch)
+    finally:
+        with engine.begin() as c:
+            c.execute(sa.text("GRANT INSERT ON transfers TO points_service"))
+    with engine.connect() as c:
+        assert c.execute(sa.text("SELECT count(*) FROM parked_events")).scalar() == 0
+        assert c.execute(sa.text("SELECT count(*) FROM processed_events")).scalar() == 0
+    assert run_batch(batch)["paid"] == 2  # the retry, once the grant is back
+    assert balance_of(member)["available"] == 20
