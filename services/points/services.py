@@ -657,6 +657,7 @@ def handle_events(
     for event, member_id, rule in awards:
         try:
             wanted = base_points(rule, _minutes(event))
+            expires_at = _expires_at(config, event)
         except BadEvent as exc:
             parked.append(_park(event, f"bad event data: {exc}"))
             continue
@@ -669,7 +670,6 @@ def handle_events(
             continue
         paid_today[key] += paid
         tx.count_daily(member_id, event.type, day, paid)
-        expires_at = config.expiry.expires_at(event.occurred_at)
         organization_id = _uuid_or_none(event.data.get("organization_id"))
         tx.post(
             member_id,
@@ -844,7 +844,21 @@ def _paid_today(
 
 def _minutes(event: _Event) -> int | None:
     value = event.data.get("minutes")
-    return None if value is None else int(value)
+    if value is None:
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError) as exc:  # bad data: parked in the batch, not split off
+        raise BadEvent(f"minutes {value!r} is not a number") from exc
+
+
+def _expires_at(config: PointsConfig, event: _Event) -> datetime:
+    try:
+        return config.expiry.expires_at(event.occurred_at)
+    except (ValueError, OverflowError) as exc:
+        raise BadEvent(
+            f"occurred_at {event.occurred_at.isoformat()} gives no expiry date: {exc}"
+        ) from exc
 
 
 def _reference_of(event: _Event) -> str:

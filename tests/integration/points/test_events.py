@@ -332,3 +332,30 @@ def test_a_batch_the_database_refuses_fails_whole_and_parks_nothing(
         assert c.execute(sa.text("SELECT count(*) FROM processed_events")).scalar() == 0
     assert run_batch(batch)["paid"] == 2  # the retry, once the grant is back
     assert balance_of(member)["available"] == 20
+
+
+def test_bad_minutes_or_a_date_past_the_calendar_are_parked_without_splitting_the_batch(
+    points_app, set_rule, balance_of, monkeypatch
+):
+    from services.points import jobs, services
+
+    set_rule("hours.approved", 60, "hour")
+    member = uuid.uuid4()
+    batch = [
+        envelope("hours.approved", member, {"minutes": 30}),
+        envelope("hours.approved", member, {"minutes": "half an hour"}),
+        envelope(
+            "hours.approved", member, {"minutes": 5}, occurred_at=datetime(9999, 6, 1, tzinfo=UTC)
+        ),
+    ]
+    calls = []
+    real = services.handle_events
+    monkeypatch.setattr(services, "handle_events", lambda *a, **k: calls.append(1) or real(*a, **k))
+    with points_app.app_context():
+        result = jobs.process_batch(batch)
+    assert (result["paid"], result["parked"]) == (1, 2)
+    assert len(calls) == 1  # paid in one transaction, not split event by event
+    with engine_for("points").connect() as c:
+        reasons = c.execute(sa.text("SELECT reason FROM parked_events")).scalars().all()
+    assert all(r.startswith("bad event data") for r in reasons), reasons
+    assert balance_of(member)["available"] == 30
