@@ -18,6 +18,7 @@ from common.logs import REQUEST_ID_HEADER, clean_request_id, configure_logging, 
 from common.problems import register_error_handlers
 from common.settings import Settings
 from common.tokens import TokenVerifier
+from common.validation import refuse_nul_characters
 
 
 def build_app(
@@ -71,6 +72,7 @@ def build_app(
         api.register_blueprint(blueprint)
     app.extensions["civic_api"] = api
     app.register_blueprint(health_blueprint())
+    app.before_request(refuse_nul_characters)
     register_error_handlers(app)
     _install_request_id(app)
     if on_ready is not None:

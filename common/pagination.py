@@ -44,6 +44,8 @@ def decode_cursor(cursor: str | None, *converters: Callable[[str], Any]) -> list
         values = json.loads(base64.urlsafe_b64decode(padded.encode()))
         if not isinstance(values, list) or len(values) != len(converters):
             raise ValueError("wrong shape")
+        if any("\x00" in str(v) for v in values):  # PostgreSQL text cannot hold U+0000
+            raise ValueError("NUL character in a cursor")
         return [convert(str(v)) for convert, v in zip(converters, values, strict=True)]
     except (ValueError, TypeError, UnicodeDecodeError) as exc:
         raise Problem(

@@ -15,7 +15,6 @@ from common.pagination import PageArgs, decode_cursor, page, page_of
 from common.problems import Problem
 from services.volunteers import services
 from services.volunteers.adapters.models import Member
-from services.volunteers.api import cursor_text
 
 blp = Blueprint("members", __name__, url_prefix="/api/v1", description="Members' profiles")
 
@@ -132,7 +131,7 @@ def list_members(args: dict[str, Any]) -> dict[str, Any]:
                 Member.party_community_id == args["community_id"],
             )
         )
-    after = decode_cursor(args["cursor"], cursor_text, uuid.UUID)
+    after = decode_cursor(args["cursor"], str, uuid.UUID)
     if after:
         query = query.where(sa.tuple_(Member.display_name, Member.id) > sa.tuple_(*after))
     rows = list(session().scalars(query.limit(args["limit"] + 1)))

@@ -16,7 +16,6 @@ from common.db import get_or_404
 from common.pagination import PageArgs, decode_cursor, page, page_of
 from common.problems import Problem
 from services.volunteers.adapters.models import ORGANIZATION_KINDS, Organization
-from services.volunteers.api import cursor_text
 
 blp = Blueprint("organizations", __name__, url_prefix="/api/v1", description="Organisations")
 
@@ -89,7 +88,7 @@ def list_organizations(args: dict[str, Any]) -> dict[str, Any]:
         query = query.where(Organization.kind == args["kind"])
     if args["parent_id"]:
         query = query.where(Organization.parent_id == args["parent_id"])
-    after = decode_cursor(args["cursor"], cursor_text, uuid.UUID)
+    after = decode_cursor(args["cursor"], str, uuid.UUID)
     if after:
         query = query.where(sa.tuple_(Organization.name, Organization.id) > sa.tuple_(*after))
     rows = list(session().scalars(query.limit(args["limit"] + 1)))
