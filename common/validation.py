@@ -7,6 +7,7 @@ these surfaced as a 500. Found in the volunteers service, applied to every app h
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -16,7 +17,9 @@ from marshmallow import fields
 from common.problems import Problem
 
 NUL = "\x00"
-NUL_MESSAGE = "Must not contain NUL characters (U+0000)."
+NUL_MESSAGE = "Must not contain NUL characters (U+0000) or unpaired surrogates."
+# NUL cannot be stored; a lone surrogate (valid as a JSON escape) has no UTF-8 at all
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 
 class Instant(fields.AwareDateTime):
@@ -43,12 +46,12 @@ def _nul_fields(value: Any) -> list[str]:
     while stack:
         path, item = stack.pop()
         if isinstance(item, str):
-            if NUL in item:
+            if _UNSTORABLE.search(item):
                 found.append(path or "_schema")
         elif isinstance(item, dict):
             for key, child in item.items():
                 name = f"{path}.{key}" if path else str(key)
-                if NUL in str(key):
+                if _UNSTORABLE.search(str(key)):
                     found.append(name)
                 else:
                     stack.append((name, child))

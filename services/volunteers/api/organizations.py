@@ -26,7 +26,9 @@ class OrganizationIn(Schema):
     parent_id = fields.UUID(load_default=None)
     lat = fields.Float(load_default=None, validate=validate.Range(min=-90, max=90))
     lng = fields.Float(load_default=None, validate=validate.Range(min=-180, max=180))
-    radius_m = fields.Integer(load_default=None, validate=validate.Range(min=1, max=100_000))
+    radius_m = fields.Integer(
+        load_default=None, strict=True, validate=validate.Range(min=1, max=100_000)
+    )
 
     @validates_schema
     def _station_has_a_place(self, data: dict[str, Any], **_: Any) -> None:

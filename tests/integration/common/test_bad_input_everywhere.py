@@ -51,3 +51,21 @@ def test_nul_in_a_query_or_a_cursor_is_a_422(app_fixture, path, request, auth_he
     hidden = base64.urlsafe_b64encode(json.dumps(["a\x00", "x"]).encode()).decode().rstrip("=")
     answer = client.get(f"{path}?cursor={hidden}", headers=headers)
     assert answer.status_code == 422, answer.get_data()
+
+
+@pytest.mark.parametrize("app_fixture", list(POSTS))
+def test_an_unpaired_surrogate_is_a_422_not_a_500(app_fixture, request, auth_header):
+    client = request.getfixturevalue(app_fixture).test_client()
+    path, body = POSTS[app_fixture]
+    raw = json.dumps(body).replace("\\u0000", "\\ud800")  # a lone surrogate, escaped
+    headers = {**auth_header(roles=["admin"]), "Idempotency-Key": "surrogate-1"}
+    answer = client.post(path, data=raw, content_type="application/json", headers=headers)
+    assert answer.status_code == 422, answer.get_data()
+
+
+def test_a_fraction_is_not_rounded_into_a_radius(volunteers_app, auth_header):
+    body = {"name": "Station", "kind": "station", "lat": 31.2, "lng": 121.4, "radius_m": 99.7}
+    answer = volunteers_app.test_client().post(
+        "/api/v1/organizations", json=body, headers=auth_header(roles=["admin"])
+    )
+    assert answer.status_code == 422 and "radius_m" in answer.json["errors"]
