@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from flask import Flask
 
 from common.app import build_app
+from common.settings import ConfigurationError
 from services.points.config import PointsConfig
 
 
@@ -39,6 +40,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from services.points.api.rules import blp as rules
 
     app = build_app("points", __name__, config, api_blueprints=[balances, rules, internal])
+    if not app.config["INTERNAL_API_TOKEN"]:
+        # the holds API would refuse every caller: better not to start at all
+        raise ConfigurationError(
+            "INTERNAL_API_TOKEN (or INTERNAL_API_TOKEN_FILE) is not set: the rewards service "
+            "places holds with it; `make run` generates one under var/keys/"
+        )
     points_config = PointsConfig.from_env({**app.config["SETTINGS"].extra, **dict(config or {})})
     app.extensions["points_config"] = points_config
     if points_config.db_role:

@@ -235,3 +235,13 @@ def test_scheduler_collects_the_outbox_purge_of_every_service(redis_client):
     assert tick(redis_client, purges, 7200.0) == [job.name for job in purges]
     (job,) = json_queue("rewards", redis_client).get_jobs()
     assert job.func_name == "common.outbox.purge_sent" and job.args == ["rewards"]
+
+
+def test_points_refuses_to_start_without_the_internal_token(monkeypatch, tmp_path):
+    from common.settings import ConfigurationError
+    from services.points import create_app
+
+    monkeypatch.setattr("common.settings.RUNTIME_ENV_FILE", tmp_path / "absent.env")
+    monkeypatch.delenv("INTERNAL_API_TOKEN")
+    with pytest.raises(ConfigurationError, match="INTERNAL_API_TOKEN"):
+        create_app({"TESTING": True})
