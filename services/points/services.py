@@ -329,6 +329,15 @@ def end_hold(session: Session, config: PointsConfig, hold_id: uuid.UUID, how: st
             return hold
     except hold_rules.HoldNotActive as exc:
         raise Problem(409, "hold-not-active", str(exc), extra={"status": hold.status}) from exc
+    if how == hold_rules.CAPTURED and hold.deadline <= tx.now:
+        # past its deadline a hold reserves nothing any more: whether the expiry job has run
+        # yet must not decide if the points can still be spent; it will release them
+        raise Problem(
+            409,
+            "hold-not-active",
+            "The hold passed its deadline and is being released; place a new one.",
+            extra={"status": hold_rules.EXPIRED},
+        )
     _end(tx, hold, how)
     tx.flush()
     session.flush()

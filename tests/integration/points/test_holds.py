@@ -166,3 +166,26 @@ def test_a_retry_after_the_deadline_replays_the_hold_it_made(
     other = place(client, service_header, member, 25, key="redemption:late", deadline=deadline)
     assert other.status_code == 422
     assert other.json["type"].endswith("idempotency-key-reused")
+
+
+def test_a_hold_past_its_deadline_cannot_be_captured_even_before_the_job_runs(
+    client, admin, service_header, balance_of, points_app, reconciled
+):
+    from services.points import jobs
+
+    member = uuid.uuid4()
+    grant(client, admin, member, 40)
+    hold = place(client, service_header, member, 40, ttl_seconds=600).json["hold"]
+    with engine_for("points").begin() as connection:
+        connection.execute(
+            sa.text("UPDATE holds SET deadline = now() - interval '1 second' WHERE id = :id"),
+            {"id": hold["id"]},
+        )
+    late = client.post(f"{HOLDS}/{hold['id']}/capture", headers=service_header)
+    assert late.status_code == 409
+    assert late.json["type"].endswith("hold-not-active") and late.json["status"] == "expired"
+    assert (balance_of(member)["available"], balance_of(member)["held"]) == (0, 40)
+    with points_app.app_context():
+        assert jobs.expire_holds.__wrapped__() == 1
+    assert (balance_of(member)["available"], balance_of(member)["held"]) == (40, 0)
+    assert reconciled()["ok"]
