@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from redis import Redis
+
+from common.problems import Problem
 
 
 @dataclass(frozen=True)
@@ -32,6 +35,14 @@ class RateLimiter:
         if count is not None and int(count) >= limit.limit:
             return max(int(ttl), 1)
         return 0
+
+    def enforce(self, checks: Iterable[tuple[Limit, str]], kind: str, message: str) -> None:
+        """A 429 problem with Retry-After when any subject is over its limit.
+
+        ``message`` may say ``{wait}``, the seconds until the caller may try again."""
+        wait = max((self.retry_after(limit, subject) for limit, subject in checks), default=0)
+        if wait:
+            raise Problem(429, kind, message.format(wait=wait), headers={"Retry-After": str(wait)})
 
     def record(self, limit: Limit, subject: str) -> int:
         """Count one more hit in the current window; the count so far."""

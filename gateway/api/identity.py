@@ -27,12 +27,10 @@ from gateway.domain.identity import canonical_username
 blp = Blueprint("identity", __name__, url_prefix="/api/v1", description="Accounts and tokens")
 
 
-def _login_limits() -> tuple[Limit, Limit]:
+def _limit(name: str, setting: str, default: int, window_setting: str, window: int) -> Limit:
     extra = settings().extra
-    window = int(extra.get("LOGIN_WINDOW_SECONDS", "300"))
-    return (
-        Limit("login-account", int(extra.get("LOGIN_LIMIT_PER_ACCOUNT", "10")), window),
-        Limit("login-address", int(extra.get("LOGIN_LIMIT_PER_ADDRESS", "50")), window),
+    return Limit(
+        name, int(extra.get(setting, str(default))), int(extra.get(window_setting, str(window)))
     )
 
 
@@ -45,22 +43,19 @@ def _client_address() -> str:
 @blp.response(201, UserSchema)
 def register(data: dict[str, Any]) -> User:
     """Create a member account"""
-    extra = settings().extra
-    per_address = Limit(
-        "register-address",
-        int(extra.get("REGISTER_LIMIT_PER_ADDRESS", "20")),
-        int(extra.get("REGISTER_WINDOW_SECONDS", "3600")),
-    )
     limiter = RateLimiter(redis_client())
-    wait = limiter.retry_after(per_address, _client_address())
-    if wait:
-        raise Problem(
-            429,
-            "too-many-registrations",
-            f"Too many accounts were made from this address; try again in {wait} seconds.",
-            headers={"Retry-After": str(wait)},
-        )
-    limiter.record(per_address, _client_address())
+    per_address = (
+        _limit(
+            "register-address", "REGISTER_LIMIT_PER_ADDRESS", 20, "REGISTER_WINDOW_SECONDS", 3600
+        ),
+        _client_address(),
+    )
+    limiter.enforce(
+        [per_address],
+        "too-many-registrations",
+        "Too many accounts were made from this address; try again in {wait} seconds.",
+    )
+    limiter.record(*per_address)
     return services.create_user(session(), data["username"], data["password"], data["display_name"])
 
 
@@ -70,25 +65,25 @@ def register(data: dict[str, Any]) -> User:
 def token(data: dict[str, Any]) -> dict[str, object]:
     """Log in with a username and password"""
     limiter = RateLimiter(redis_client())
-    per_account, per_address = _login_limits()
     subjects = (
-        (per_account, canonical_username(data["username"])),
-        (per_address, _client_address()),
+        (
+            _limit("login-account", "LOGIN_LIMIT_PER_ACCOUNT", 10, "LOGIN_WINDOW_SECONDS", 300),
+            canonical_username(data["username"]),
+        ),
+        (
+            _limit("login-address", "LOGIN_LIMIT_PER_ADDRESS", 50, "LOGIN_WINDOW_SECONDS", 300),
+            _client_address(),
+        ),
     )
-    wait = max(limiter.retry_after(limit, subject) for limit, subject in subjects)
-    if wait:
-        raise Problem(
-            429,
-            "too-many-login-attempts",
-            f"Too many failed logins; try again in {wait} seconds.",
-            headers={"Retry-After": str(wait)},
-        )
+    limiter.enforce(
+        subjects, "too-many-login-attempts", "Too many failed logins; try again in {wait} seconds."
+    )
     user = services.authenticate(session(), data["username"], data["password"])
     if user is None:
         for limit, subject in subjects:
             limiter.record(limit, subject)
         raise Problem(401, "invalid-credentials", "The username or password is wrong.")
-    limiter.reset(per_account, subjects[0][1])
+    limiter.reset(*subjects[0])
     s = settings()
     return services.issue_tokens(
         session(), current_app.extensions["token_signer"], user, s.refresh_token_ttl
