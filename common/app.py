@@ -27,7 +27,6 @@ def build_app(
     config: Mapping[str, Any] | None = None,
     *,
     api_blueprints: Iterable[Blueprint] = (),
-    with_database: bool = True,
     on_ready: Callable[[Flask], None] | None = None,
 ) -> Flask:
     """A Flask app for ``service``: settings, database, Redis, tokens, errors, health, OpenAPI.
@@ -47,18 +46,15 @@ def build_app(
         OPENAPI_VERSION="3.0.3",
         OPENAPI_URL_PREFIX=f"/api/v1/docs/{service}",
         OPENAPI_JSON_PATH="openapi.json",
-        JSON_SORT_KEYS=False,
     )
     app.config.update(config)
     configure_logging(service, settings.log_level)
 
     redis = Redis.from_url(settings.redis_url, socket_timeout=2, socket_connect_timeout=2)
     app.extensions["redis"] = redis
-    checks: dict[str, Callable[[], None]] = {"redis": lambda: _ping(redis)}
-    if with_database:
-        database = Database()
-        database.init_app(app, settings.database_url)
-        checks = {"database": database.ping, **checks}
+    database = Database()
+    database.init_app(app, settings.database_url)
+    checks: dict[str, Callable[[], None]] = {"database": database.ping, "redis": redis.ping}
     app.extensions["readiness_checks"] = checks
     auth.init_app(
         app, TokenVerifier(settings.jwt_public_key, settings.jwt_issuer, settings.jwt_audience)
@@ -78,10 +74,6 @@ def build_app(
     if on_ready is not None:
         on_ready(app)
     return app
-
-
-def _ping(redis: Redis) -> None:
-    redis.ping()
 
 
 def _install_request_id(app: Flask) -> None:
