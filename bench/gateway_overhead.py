@@ -22,27 +22,18 @@ from bench.report import replace_section
 from bench.wrk import WrkResult, run_wrk
 from common.db import drop_database
 from common.migrations import APP_MODULES, upgrade
-from common.tokens import TokenSigner, generate_key_pair
+from common.tokens import TokenSigner
 from tests.e2e.suite import WEB, Suite
+from tests.environment import suite_environment
 
 
 def prepare_environment(workdir: Path) -> TokenSigner:
-    private_pem, public_pem = generate_key_pair()
-    (workdir / "private.pem").write_text(private_pem)
-    (workdir / "public.pem").write_text(public_pem)
-    os.environ.update(
-        {
-            "DB_PREFIX": "bench_",
-            "JWT_PRIVATE_KEY_FILE": str(workdir / "private.pem"),
-            "JWT_PUBLIC_KEY_FILE": str(workdir / "public.pem"),
-            "INTERNAL_API_TOKEN": uuid.uuid4().hex,
-            "LOG_LEVEL": "WARNING",
-        }
-    )
+    signer, env = suite_environment(workdir, "bench_")
+    os.environ.update(env)
     for app_name in APP_MODULES:  # fresh databases: a benchmark starts from nothing
         drop_database(os.environ["DATABASE_URL"], f"bench_{app_name}")
         upgrade(app_name)
-    return TokenSigner(private_pem, "civic-gateway", "civic", 3600)
+    return signer
 
 
 def measure(seconds: int, connections: int, workers: int) -> list[WrkResult]:

@@ -35,13 +35,13 @@ from bench.points_common import (
     machine,
     pgbench,
     prepare_environment,
-    release_redis_db,
     require_servers,
     truncate,
     write_section,
 )
 from common.jobs import json_queue
 from common.migrations import upgrade
+from tests.environment import release_redis_db
 
 
 def noop(*_: Any) -> None:

@@ -29,12 +29,12 @@ from bench.points_common import (
     machine,
     pgbench,
     prepare_environment,
-    release_redis_db,
     require_servers,
     truncate,
     write_section,
 )
 from common.migrations import upgrade
+from tests.environment import release_redis_db
 
 
 def build_history(app: object, member_id: uuid.UUID, transfers: int, chunk: int = 20_000) -> float:

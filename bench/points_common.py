@@ -7,17 +7,17 @@ import re
 import shutil
 import subprocess
 import tempfile
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import sqlalchemy as sa
-from redis import Redis
 
 from common.db import drop_database, ensure_database
 from common.settings import database_url_for
-from common.tokens import TokenSigner, generate_key_pair
+from common.tokens import TokenSigner
+from tests.environment import claim_redis_db as shared_claim
+from tests.environment import suite_environment
 
 PREFIX = "bench4_"
 PERF_DOC = Path(__file__).resolve().parents[1] / "docs" / "perf" / "points.md"
@@ -32,42 +32,19 @@ def require_servers() -> tuple[str, str]:
 
 
 def claim_redis_db(redis_url: str) -> tuple[str, int]:
-    """A Redis database number no test session or other benchmark holds (conftest's protocol)."""
-    base = Redis.from_url(redis_url)
-    stem = redis_url.split("?")[0].rstrip("/")
-    for number in range(15, 0, -1):
-        if base.set(f"civic:test-session:{number}", f"bench:{os.getpid()}", nx=True, ex=3600):
-            if stem.startswith("unix://"):  # the embedded Redis of `make bench`
-                url = f"{stem}?db={number}"
-            else:
-                url = f"{stem.rsplit('/', 1)[0] if stem.count('/') > 2 else stem}/{number}"
-            Redis.from_url(url).flushdb()
-            return url, number
-    raise SystemExit("no free Redis database number")
-
-
-def release_redis_db(redis_url: str, number: int) -> None:
-    Redis.from_url(redis_url).delete(f"civic:test-session:{number}")
+    """A Redis database number no test session or other benchmark holds."""
+    claimed = shared_claim(redis_url, f"bench:{os.getpid()}", range(15, 0, -1))
+    if claimed is None:
+        raise SystemExit("no free Redis database number")
+    return claimed
 
 
 def prepare_environment(server_url: str, redis_url: str) -> tuple[TokenSigner, Path]:
     """Keys, prefix and Redis database for this run, in os.environ (child processes inherit)."""
     workdir = Path(tempfile.mkdtemp(prefix="bench-points-"))
-    private_pem, public_pem = generate_key_pair()
-    (workdir / "private.pem").write_text(private_pem)
-    (workdir / "public.pem").write_text(public_pem)
-    os.environ.update(
-        {
-            "DATABASE_URL": server_url,
-            "REDIS_URL": redis_url,
-            "DB_PREFIX": PREFIX,
-            "JWT_PRIVATE_KEY_FILE": str(workdir / "private.pem"),
-            "JWT_PUBLIC_KEY_FILE": str(workdir / "public.pem"),
-            "INTERNAL_API_TOKEN": uuid.uuid4().hex,
-            "LOG_LEVEL": "WARNING",
-        }
-    )
-    return TokenSigner(private_pem, "civic-gateway", "civic", 3600), workdir
+    signer, env = suite_environment(workdir, PREFIX)
+    os.environ.update({**env, "DATABASE_URL": server_url, "REDIS_URL": redis_url})
+    return signer, workdir
 
 
 def engine(server_url: str, app_name: str) -> sa.Engine:

@@ -9,7 +9,6 @@ two sessions on one machine never see each other's data.
 from __future__ import annotations
 
 import os
-import secrets
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -22,7 +21,8 @@ from redis import Redis
 from common.db import drop_database
 from common.migrations import APP_MODULES, upgrade
 from common.settings import database_url_for
-from common.tokens import TokenSigner, generate_key_pair
+from common.tokens import TokenSigner
+from tests.environment import claim_redis_db, release_redis_db, suite_environment
 
 APPS = tuple(APP_MODULES)
 PREFIX = f"t{os.getpid()}_"
@@ -41,25 +41,16 @@ def _require_server_urls() -> tuple[str, str]:
     return database_url, redis_url
 
 
-def _claim_redis_db(redis_url: str) -> tuple[str, Redis]:
+def _claim_redis_db(redis_url: str) -> tuple[str, int]:
     """A Redis database number no other live test session holds."""
-    base = Redis.from_url(redis_url, socket_connect_timeout=3)
     try:
-        base.ping()
+        Redis.from_url(redis_url, socket_connect_timeout=3).ping()
     except Exception as exc:
         pytest.exit(f"Redis at {redis_url} does not answer: {exc}", returncode=3)
-    for number in REDIS_DB_RANGE:
-        if base.set(f"civic:test-session:{number}", os.getpid(), nx=True, ex=3600):
-            stem = redis_url.split("?")[0].rstrip("/")
-            if stem.startswith("unix://"):
-                session_url = f"{stem}?db={number}"
-            else:
-                stem = stem.rsplit("/", 1)[0] if stem.count("/") > 2 else stem
-                session_url = f"{stem}/{number}"
-            client = Redis.from_url(session_url)
-            client.flushdb()
-            return session_url, client
-    pytest.exit("no free Redis database number for this test session", returncode=3)
+    claimed = claim_redis_db(redis_url, str(os.getpid()), REDIS_DB_RANGE)
+    if claimed is None:
+        pytest.exit("no free Redis database number for this test session", returncode=3)
+    return claimed
 
 
 UNIT_TESTS = Path(__file__).resolve().parent / "unit"
@@ -83,24 +74,14 @@ def pytest_configure(config: pytest.Config) -> None:
         pytest.exit(f"PostgreSQL at {database_url} does not answer: {exc}", returncode=3)
     finally:
         engine.dispose()
-    session_redis_url, _ = _claim_redis_db(redis_url)
-    keys = Path(config.rootpath) / "var" / "test-keys" / str(os.getpid())
-    keys.mkdir(parents=True, exist_ok=True)
-    private_pem, public_pem = generate_key_pair()
-    (keys / "private.pem").write_text(private_pem)
-    (keys / "public.pem").write_text(public_pem)
-    os.environ.update(
-        {
-            "DB_PREFIX": PREFIX,
-            "REDIS_URL": session_redis_url,
-            "JWT_PRIVATE_KEY_FILE": str(keys / "private.pem"),
-            "JWT_PUBLIC_KEY_FILE": str(keys / "public.pem"),
-            "INTERNAL_API_TOKEN": secrets.token_urlsafe(24),
-            "LOG_LEVEL": "WARNING",
-        }
+    session_redis_url, redis_db = _claim_redis_db(redis_url)
+    _, env = suite_environment(
+        Path(config.rootpath) / "var" / "test-keys" / str(os.getpid()), PREFIX
     )
+    os.environ.update({**env, "REDIS_URL": session_redis_url})
     config._civic_redis_url = session_redis_url  # type: ignore[attr-defined]
     config._civic_base_redis_url = redis_url  # type: ignore[attr-defined]
+    config._civic_redis_db = redis_db  # type: ignore[attr-defined]
     config._civic_server_url = database_url  # type: ignore[attr-defined]
     for app_name in APPS:
         upgrade(app_name)
@@ -114,13 +95,8 @@ def pytest_unconfigure(config: pytest.Config) -> None:
         engine.dispose()
     for app_name in APPS:
         drop_database(server, PREFIX + app_name)
-    redis_url = config._civic_redis_url  # type: ignore[attr-defined]
-    client = Redis.from_url(redis_url)
-    client.flushdb()
-    number = redis_url.rsplit("=", 1)[-1] if "?db=" in redis_url else redis_url.rsplit("/", 1)[-1]
-    Redis.from_url(config._civic_base_redis_url).delete(  # type: ignore[attr-defined]
-        f"civic:test-session:{number}"
-    )
+    Redis.from_url(config._civic_redis_url).flushdb()  # type: ignore[attr-defined]
+    release_redis_db(config._civic_base_redis_url, config._civic_redis_db)  # type: ignore[attr-defined]
 
 
 def service_database_url(app_name: str) -> str:
