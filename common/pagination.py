@@ -9,9 +9,12 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate
+from sqlalchemy import Select, tuple_
+from sqlalchemy.orm import Session
 
 from common.problems import Problem
 
@@ -56,6 +59,28 @@ def decode_cursor(cursor: str | None, *converters: Callable[[str], Any]) -> list
         ) from exc
 
 
+def keyset_page(
+    session: Session, query: Select[Any], args: dict[str, Any], *keys: Any, descending: bool = False
+) -> dict[str, Any]:
+    """One page of ``query``, which is ordered by ``keys`` (model columns, the last one
+    unique), starting after the cursor in ``args``; the cursor holds the last row's keys."""
+    converters = [_parser_for(key.type.python_type) for key in keys]
+    after = decode_cursor(args["cursor"], *converters)
+    if after:
+        position, bound = tuple_(*keys), tuple_(*after)
+        query = query.where(position < bound if descending else position > bound)
+    rows = list(session.scalars(query.limit(args["limit"] + 1)))
+    return page(rows, args["limit"], lambda row: [_as_text(getattr(row, k.key)) for k in keys])
+
+
+def _parser_for(python_type: type) -> Callable[[str], Any]:
+    return datetime.fromisoformat if python_type is datetime else python_type
+
+
+def _as_text(value: Any) -> str:
+    return value.isoformat() if isinstance(value, datetime) else str(value)
+
+
 def page(items: list[Any], limit: int, key: Any) -> dict[str, Any]:
     """``items`` was fetched with ``limit + 1`` rows; ``key(item)`` gives its cursor values."""
     has_more = len(items) > limit
@@ -64,4 +89,12 @@ def page(items: list[Any], limit: int, key: Any) -> dict[str, Any]:
     return {"items": items, "next_cursor": next_cursor}
 
 
-__all__ = ["PageArgs", "ValidationError", "decode_cursor", "encode_cursor", "page", "page_of"]
+__all__ = [
+    "PageArgs",
+    "ValidationError",
+    "decode_cursor",
+    "encode_cursor",
+    "keyset_page",
+    "page",
+    "page_of",
+]

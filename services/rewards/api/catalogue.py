@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 import sqlalchemy as sa
@@ -11,7 +10,7 @@ from marshmallow import Schema, fields
 
 from common.app import session
 from common.auth import require_auth
-from common.pagination import PageArgs, decode_cursor, page, page_of
+from common.pagination import PageArgs, keyset_page, page_of
 from services.rewards.adapters.models import Reward
 
 blp = Blueprint("catalogue", __name__, url_prefix="/api/v1", description="The rewards catalogue")
@@ -38,11 +37,7 @@ RewardPage = page_of(RewardOut)
 def list_rewards(args: dict[str, Any]) -> dict[str, Any]:
     """The active rewards, cheapest first"""
     query = sa.select(Reward).where(Reward.active).order_by(Reward.cost, Reward.id)
-    after = decode_cursor(args["cursor"], int, uuid.UUID)
-    if after:
-        query = query.where(sa.tuple_(Reward.cost, Reward.id) > sa.tuple_(*after))
-    rows = list(session().scalars(query.limit(args["limit"] + 1)))
-    result = page(rows, args["limit"], lambda r: (r.cost, r.id))
+    result = keyset_page(session(), query, args, Reward.cost, Reward.id)
     result["items"] = [
         {**RewardOut().dump(r), "eligible": True, "ineligible_reason": None}
         for r in result["items"]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -13,7 +12,7 @@ from marshmallow import Schema, fields, validate
 
 from common.app import session
 from common.auth import current_principal, require_auth, require_roles
-from common.pagination import PageArgs, decode_cursor, page, page_of
+from common.pagination import PageArgs, keyset_page, page_of
 from services.volunteers import services
 from services.volunteers.adapters.models import Activity, ActivitySignup
 from services.volunteers.api import Instant
@@ -85,11 +84,7 @@ def list_activities(args: dict[str, Any]) -> dict[str, Any]:
         query = query.where(Activity.organization_id == args["organization_id"])
     if args["starts_after"]:
         query = query.where(Activity.starts_at >= args["starts_after"])
-    after = decode_cursor(args["cursor"], datetime.fromisoformat, uuid.UUID)
-    if after:
-        query = query.where(sa.tuple_(Activity.starts_at, Activity.id) > sa.tuple_(*after))
-    rows = list(session().scalars(query.limit(args["limit"] + 1)))
-    return page(rows, args["limit"], lambda a: (a.starts_at.isoformat(), a.id))
+    return keyset_page(session(), query, args, Activity.starts_at, Activity.id)
 
 
 @blp.get("/activities/<uuid:activity_id>")

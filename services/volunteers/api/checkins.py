@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import uuid
-from datetime import datetime
 from typing import Any
 
 import segno
@@ -15,7 +14,7 @@ from marshmallow import Schema, fields, validate
 
 from common.app import session
 from common.auth import current_principal, require_auth, require_roles
-from common.pagination import PageArgs, decode_cursor, page, page_of
+from common.pagination import PageArgs, keyset_page, page_of
 from services.volunteers import services
 from services.volunteers.adapters.models import Checkin
 from services.volunteers.config import config
@@ -112,8 +111,4 @@ def my_checkins(args: dict[str, Any]) -> dict[str, Any]:
         .where(Checkin.member_id == current_principal().id)
         .order_by(Checkin.created_at.desc(), Checkin.id.desc())
     )
-    after = decode_cursor(args["cursor"], datetime.fromisoformat, uuid.UUID)
-    if after:
-        query = query.where(sa.tuple_(Checkin.created_at, Checkin.id) < sa.tuple_(*after))
-    rows = list(session().scalars(query.limit(args["limit"] + 1)))
-    return page(rows, args["limit"], lambda c: (c.created_at.isoformat(), c.id))
+    return keyset_page(session(), query, args, Checkin.created_at, Checkin.id, descending=True)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -12,7 +11,7 @@ from marshmallow import Schema, fields, validate
 
 from common.app import session
 from common.auth import current_principal, require_auth, require_roles
-from common.pagination import PageArgs, decode_cursor, page, page_of
+from common.pagination import PageArgs, keyset_page, page_of
 from common.problems import Problem
 from services.volunteers import services
 from services.volunteers.adapters.models import HOURS_SOURCES, HOURS_STATUSES, HoursEntry
@@ -100,11 +99,9 @@ def list_hours(args: dict[str, Any]) -> dict[str, Any]:
         query = query.where(HoursEntry.status == args["status"])
     if args["organization_id"]:
         query = query.where(HoursEntry.organization_id == args["organization_id"])
-    after = decode_cursor(args["cursor"], datetime.fromisoformat, uuid.UUID)
-    if after:
-        query = query.where(sa.tuple_(HoursEntry.created_at, HoursEntry.id) < sa.tuple_(*after))
-    rows = list(session().scalars(query.limit(args["limit"] + 1)))
-    return page(rows, args["limit"], lambda h: (h.created_at.isoformat(), h.id))
+    return keyset_page(
+        session(), query, args, HoursEntry.created_at, HoursEntry.id, descending=True
+    )
 
 
 @blp.get("/hours/<uuid:hours_id>")

@@ -11,7 +11,7 @@ from marshmallow import Schema, fields, validate
 
 from common.app import session
 from common.auth import current_principal, require_auth, require_roles
-from common.pagination import PageArgs, decode_cursor, page, page_of
+from common.pagination import PageArgs, keyset_page, page_of
 from common.problems import Problem
 from services.volunteers import services
 from services.volunteers.adapters.models import Member
@@ -131,11 +131,7 @@ def list_members(args: dict[str, Any]) -> dict[str, Any]:
                 Member.party_community_id == args["community_id"],
             )
         )
-    after = decode_cursor(args["cursor"], str, uuid.UUID)
-    if after:
-        query = query.where(sa.tuple_(Member.display_name, Member.id) > sa.tuple_(*after))
-    rows = list(session().scalars(query.limit(args["limit"] + 1)))
-    result = page(rows, args["limit"], lambda m: (m.display_name, m.id))
+    result = keyset_page(session(), query, args, Member.display_name, Member.id)
     result["items"] = [profile_view(m) for m in result["items"]]
     return result
 

@@ -13,7 +13,7 @@ from marshmallow import ValidationError as SchemaError
 from common.app import session
 from common.auth import require_auth, require_roles
 from common.db import get_or_404
-from common.pagination import PageArgs, decode_cursor, page, page_of
+from common.pagination import PageArgs, keyset_page, page_of
 from common.problems import Problem
 from services.volunteers.adapters.models import ORGANIZATION_KINDS, Organization
 
@@ -90,11 +90,7 @@ def list_organizations(args: dict[str, Any]) -> dict[str, Any]:
         query = query.where(Organization.kind == args["kind"])
     if args["parent_id"]:
         query = query.where(Organization.parent_id == args["parent_id"])
-    after = decode_cursor(args["cursor"], str, uuid.UUID)
-    if after:
-        query = query.where(sa.tuple_(Organization.name, Organization.id) > sa.tuple_(*after))
-    rows = list(session().scalars(query.limit(args["limit"] + 1)))
-    return page(rows, args["limit"], lambda o: (o.name, o.id))
+    return keyset_page(session(), query, args, Organization.name, Organization.id)
 
 
 @blp.get("/organizations/<uuid:organization_id>")

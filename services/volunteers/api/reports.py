@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -14,7 +13,7 @@ from marshmallow import Schema, fields, validate
 
 from common.app import session
 from common.auth import current_principal, require_auth, require_roles
-from common.pagination import PageArgs, decode_cursor, page, page_of
+from common.pagination import PageArgs, keyset_page, page_of
 from common.problems import Problem
 from services.volunteers import services
 from services.volunteers.adapters.models import REPORT_STATUSES, Report, ReportPhoto
@@ -173,12 +172,8 @@ def list_reports(args: dict[str, Any]) -> dict[str, Any]:
         query = query.where(Report.category == args["category"])
     if args["organization_id"]:
         query = query.where(Report.organization_id == args["organization_id"])
-    after = decode_cursor(args["cursor"], datetime.fromisoformat, uuid.UUID)
-    if after:
-        query = query.where(sa.tuple_(Report.created_at, Report.id) < sa.tuple_(*after))
     db = session()
-    rows = list(db.scalars(query.limit(args["limit"] + 1)))
-    result = page(rows, args["limit"], lambda r: (r.created_at.isoformat(), r.id))
+    result = keyset_page(db, query, args, Report.created_at, Report.id, descending=True)
     photos = services.photos_of(db, [r.id for r in result["items"]])
     result["items"] = [report_view(r, photos[r.id]) for r in result["items"]]
     return result
