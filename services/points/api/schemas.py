@@ -14,13 +14,6 @@ from services.points.domain.rules import PER
 # Integer would truncate it (1.7 points became 1).
 Whole = partial(fields.Integer, strict=True)
 
-# Text that cannot be stored is refused here rather than failing the insert: PostgreSQL
-# text cannot hold a NUL character, and an unpaired surrogate (valid in JSON) has no UTF-8.
-STORABLE = validate.Regexp(
-    r"^[^\x00\ud800-\udfff]*$",
-    error="Must not contain a NUL character or an unpaired surrogate.",
-)
-
 PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 
@@ -69,7 +62,7 @@ class AdjustmentIn(Schema):
             validate.NoneOf([0], error="An adjustment moves points."),
         ],
     )
-    reason = fields.String(required=True, validate=[validate.Length(min=1, max=500), STORABLE])
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=500))
 
 
 class RuleIn(Schema):
@@ -147,8 +140,8 @@ class HoldIn(Schema):
     amount = Whole(required=True, validate=validate.Range(min=1, max=1_000_000_000))
     deadline = fields.AwareDateTime(load_default=None, metadata={"description": "or ttl_seconds"})
     ttl_seconds = Whole(load_default=None, validate=validate.Range(min=1))
-    reference = fields.String(required=True, validate=[validate.Length(min=1, max=300), STORABLE])
-    description = fields.String(load_default="", validate=[validate.Length(max=500), STORABLE])
+    reference = fields.String(required=True, validate=validate.Length(min=1, max=300))
+    description = fields.String(load_default="", validate=validate.Length(max=500))
 
 
 class HoldSchema(Schema):
