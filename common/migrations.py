@@ -18,13 +18,10 @@ from sqlalchemy import engine_from_config, pool
 
 from common.db import ensure_database
 from common.settings import Settings, environment
+from suite import APPS, app
 
-APP_MODULES = {
-    "gateway": "gateway",
-    "volunteers": "services.volunteers",
-    "points": "services.points",
-    "rewards": "services.rewards",
-}
+# app name -> its package (create_app and migrations/), from the suite manifest
+APP_MODULES = {each.name: each.package for each in APPS}
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +50,7 @@ def run_env() -> None:
     """The body of every app's migrations/env.py."""
     config = context.config
     app_name = config.attributes.get("app_name") or config.get_main_option("app_name")
-    models = importlib.import_module(f"{APP_MODULES[app_name]}.adapters.models")
+    models = importlib.import_module(app(app_name).models)
     metadata = models.Base.metadata
     if context.is_offline_mode():
         context.configure(

@@ -23,9 +23,11 @@ from sqlalchemy import Table, delete, func, insert, select, text, update
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 
-from common.events import CONSUMERS, EVENT_ROUTES, Event
+from common.events import Event
 from common.health import Heartbeat, serve_health_from_env
 from common.jobs import json_queue
+from suite import app, event_routes
+from suite import consumers as consumers_of_suite
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +43,7 @@ def emit(session: Session | Connection, outbox: Table, event: Event) -> Event:
         insert(outbox).values(
             id=event.id,
             type=event.type,
+            version=event.version,
             subject=event.subject,
             occurred_at=event.occurred_at,
             data=event.data,
@@ -64,15 +67,23 @@ class OutboxRelay:
         self.outbox = outbox
         self.redis = redis
         self.batch_size = batch_size
-        self.routes = EVENT_ROUTES if routes is None else routes
-        self.consumers = CONSUMERS if consumers is None else consumers
+        self.routes = event_routes() if routes is None else routes
+        self.consumers = consumers_of_suite() if consumers is None else consumers
 
     def relay_once(self) -> int:
         """Move one batch of unsent events; the number moved (0 when none wait)."""
         t = self.outbox
         with self.engine.begin() as connection:
             rows = connection.execute(
-                select(t.c.position, t.c.id, t.c.type, t.c.subject, t.c.occurred_at, t.c.data)
+                select(
+                    t.c.position,
+                    t.c.id,
+                    t.c.type,
+                    t.c.version,
+                    t.c.subject,
+                    t.c.occurred_at,
+                    t.c.data,
+                )
                 .where(t.c.sent_at.is_(None))
                 .order_by(t.c.position)
                 .limit(self.batch_size)
@@ -83,7 +94,7 @@ class OutboxRelay:
             batches: dict[str, list[dict[str, Any]]] = defaultdict(list)
             for row in rows:
                 envelope = Event(
-                    row.id, row.type, row.occurred_at, row.subject, row.data
+                    row.id, row.type, row.occurred_at, row.subject, row.data, row.version
                 ).envelope()
                 queues = self.routes.get(row.type, ())
                 if not queues:
@@ -125,9 +136,9 @@ def purge_sent(service: str, keep_days: int = 7) -> int:
     from common.app import session
     from common.jobs import app_for
 
-    models = importlib.import_module(f"services.{service}.adapters.models")
-    outbox: Table = models.plumbing.outbox
-    with app_for(f"services.{service}").app_context():
+    spec = app(service)
+    outbox: Table = importlib.import_module(spec.models).plumbing.outbox
+    with app_for(spec.package).app_context():
         db = session()
         result = db.execute(
             delete(outbox).where(
@@ -177,7 +188,7 @@ def main(argv: list[str] | None = None) -> None:
     relays = {}
     for service in args.services:
         settings = Settings.from_env(service)
-        models = importlib.import_module(f"services.{service}.adapters.models")
+        models = importlib.import_module(app(service).models)
         relays[service] = OutboxRelay(
             make_engine(settings.database_url, pool_size=1),
             models.plumbing.outbox,

@@ -11,6 +11,8 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
+from common.errors import DomainError, status_of
+
 PROBLEM_TYPE_BASE = "https://civic-points.example/problems/"
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 
@@ -130,12 +132,30 @@ def http_exception_to_problem(exc: HTTPException) -> Problem:
     return Problem(status, kind, detail, title=exc.name, headers=headers)
 
 
+def domain_error_to_problem(error: DomainError) -> Problem:
+    """The one mapping from a domain error to its problem: the class decides the status."""
+    headers = {"Retry-After": str(error.retry_after)} if error.retry_after is not None else None
+    return Problem(
+        status_of(error),
+        error.kind,
+        error.detail,
+        title=error.title or ("Validation failed" if error.kind == "validation-error" else None),
+        errors=error.errors,
+        headers=headers,
+        extra=error.extra,
+    )
+
+
 def register_error_handlers(app: Flask) -> None:
     """Turn every exception into a problem response (registered after flask-smorest's)."""
 
     @app.errorhandler(Problem)
     def _problem(problem: Problem) -> Response:
         return problem_response(problem)
+
+    @app.errorhandler(DomainError)
+    def _domain(error: DomainError) -> Response:
+        return problem_response(domain_error_to_problem(error))
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException) -> Response:

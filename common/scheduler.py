@@ -18,10 +18,9 @@ from common.health import Heartbeat, serve_health_from_env
 from common.jobs import json_queue
 from common.logs import configure_logging
 from common.settings import environment
+from suite import APPS
 
 log = logging.getLogger(__name__)
-
-SERVICES_WITH_PERIODIC_JOBS = ("points", "volunteers", "rewards")
 
 
 @dataclass(frozen=True)
@@ -39,12 +38,15 @@ class PeriodicJob:
 
 
 def collect_jobs() -> list[PeriodicJob]:
+    """Every app's periodic jobs, as the suite manifest names them."""
     jobs: list[PeriodicJob] = []
-    for service in SERVICES_WITH_PERIODIC_JOBS:
-        module = importlib.import_module(f"services.{service}.jobs")
-        jobs.extend(getattr(module, "PERIODIC", ()))
-        # plumbing every service has: forget outbox rows delivered long ago
-        jobs.append(PeriodicJob("common.outbox.purge_sent", service, 3600, (service,)))
+    for each in APPS:
+        if each.periodic:
+            module_path, _, name = each.periodic.rpartition(".")
+            jobs.extend(getattr(importlib.import_module(module_path), name))
+        if each.has_outbox:
+            # plumbing every app with an outbox has: forget rows delivered long ago
+            jobs.append(PeriodicJob("common.outbox.purge_sent", each.name, 3600, (each.name,)))
     return jobs
 
 

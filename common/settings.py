@@ -13,13 +13,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from suite import WEB_PORTS
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # where `make run` keeps its servers' data, keys and runtime.env (tests point it elsewhere)
 VAR_DIR = Path(os.environ.get("CIVIC_VAR_DIR") or PROJECT_ROOT / "var")
 RUNTIME_ENV_FILE = VAR_DIR / "runtime.env"
 
-SERVICE_PORTS = {"gateway": 8000, "volunteers": 8001, "points": 8002, "rewards": 8003}
+SERVICE_PORTS = WEB_PORTS  # app name -> default port, from the suite manifest
 
 
 class ConfigurationError(RuntimeError):
@@ -75,6 +78,8 @@ class Settings:
     service_urls: Mapping[str, str] = field(default_factory=dict)
     upstream_timeout: float = 10.0
     log_level: str = "INFO"
+    # every "day" and "month" of the suite (caps, check-ins, leaderboards, rounds)
+    district_timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Asia/Shanghai"))
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -132,5 +137,15 @@ class Settings:
             service_urls=service_urls,
             upstream_timeout=float(env.get("UPSTREAM_TIMEOUT", "10")),
             log_level=env.get("LOG_LEVEL", "INFO"),
+            district_timezone=_zone(env.get("DISTRICT_TIMEZONE", "Asia/Shanghai")),
             extra=env,
         )
+
+
+def _zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name.strip())
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ConfigurationError(
+            f"DISTRICT_TIMEZONE={name!r} is not a time zone name (such as Asia/Shanghai)"
+        ) from exc
