@@ -191,12 +191,12 @@ def run_path(
 
 def reconcile(points: sa.Engine) -> dict[str, float]:
     from common.jobs import app_for
-    from services.points import services
+    from services.points.usecases import reconcile as ledger_check
 
     with app_for("services.points").app_context():
         from common.app import session
 
-        report = services.reconcile(session())
+        report = ledger_check.reconcile(session())
         session().rollback()
     if not report.ok:
         raise SystemExit(f"the ledger is off after the run: {report.as_dict()['problems'][:5]}")

@@ -5,7 +5,7 @@ own database (prefix ``bench4_``), one member with 10 transfers and one with
 1,000,000 (written through the ledger's own posting path, hash chain included),
 then times, interleaved:
 
-- the use case ``services.balance`` (two index lookups: the account row, the next lots);
+- the use case ``accounts.balance`` (two index lookups: the account row, the next lots);
 - ``GET /api/v1/points/balance`` through the Flask app with a real token;
 - the first page of ``GET /api/v1/points/transactions``;
 
@@ -134,7 +134,8 @@ def main(argv: list[str] | None = None) -> None:
         print(f"pgbench select-only: {select_only.latency_ms * 1000:.0f} µs per transaction")
 
         from common.app import session
-        from services.points import create_app, services
+        from services.points import create_app
+        from services.points.usecases import accounts
 
         app = create_app()
         if existing is None:
@@ -162,7 +163,7 @@ def main(argv: list[str] | None = None) -> None:
 
             def read(member: uuid.UUID) -> Callable[[], object]:
                 def call() -> object:
-                    result = services.balance(session(), member, config)
+                    result = accounts.balance(session(), member, config)
                     session().rollback()
                     return result
 
@@ -170,9 +171,9 @@ def main(argv: list[str] | None = None) -> None:
 
             a, b = compare(args.rounds, args.calls, read(small), read(big))
             rows.append(("services.balance (use case)", summary(a), summary(b)))
-            big_balance = services.balance(session(), big, config)
+            big_balance = accounts.balance(session(), big, config)
             session().rollback()
-            print("big account:", big_balance["available"], big_balance["expiring"])
+            print("big account:", big_balance.available, big_balance.expiring)
 
         client = app.test_client()
 

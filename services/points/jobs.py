@@ -9,19 +9,23 @@ lots and forget idempotency keys past their retention (30 days).
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from flask import current_app
 from sqlalchemy.exc import InterfaceError, OperationalError, ProgrammingError
+from sqlalchemy.orm import Session
 
 from common.app import redis_client, session
 from common.idempotency import purge_expired_keys
 from common.jobs import runs_in_app
 from common.scheduler import PeriodicJob
-from services.points import services
+from common.transaction import unit_of_work
 from services.points.adapters import leaderboard
 from services.points.adapters.models import plumbing
 from services.points.config import PointsConfig
+from services.points.usecases import accounts, awards, holds, inbox
+from services.points.usecases.awards import BatchResult
 
 log = logging.getLogger(__name__)
 
@@ -48,10 +52,10 @@ def process_batch(envelopes: list[dict[str, Any]]) -> dict[str, int]:
     """
     db = session()
     try:
-        result = _with_retries(lambda: services.handle_events(db, _config(), envelopes))
-        db.commit()
+        with unit_of_work(db):
+            result = _with_retries(lambda: awards.handle_events(db, _config(), envelopes))
     except (OperationalError, InterfaceError, ProgrammingError):
-        db.rollback()
+        db.rollback()  # also when the commit itself failed
         # the store is away, or refuses the service's statements whatever the event (a
         # missing grant, a table or column a pending migration adds): parking the events
         # would mark them processed and never pay them, so the whole job fails and is
@@ -59,46 +63,37 @@ def process_batch(envelopes: list[dict[str, Any]]) -> dict[str, int]:
         raise
     except Exception as exc:
         db.rollback()
-        if len(envelopes) > 1:
-            log.exception("a batch of %d events failed; paying them one by one", len(envelopes))
-            totals: dict[str, int] = {}
-            for envelope in envelopes:
-                for name, value in process_batch([envelope]).items():
-                    totals[name] = totals.get(name, 0) + value
-            return totals
-        log.exception("an event failed; parking it")
-        parked = services.park_failed(db, envelopes[0], f"failed to pay: {exc!r}")
-        db.commit()
-        return {
-            "received": 1,
-            "duplicates": 0 if parked else 1,
-            "paid": 0,
-            "points": 0,
-            "reversed": 0,
-            "parked": int(parked),
-        }
+        return _split(envelopes, exc)
     if result.scores:
         try:
             leaderboard.record(redis_client(), result.scores)
         except Exception as exc:  # the ledger is right; the boards rebuild from it
             log.warning("leaderboard update failed (%s); boards will rebuild", exc)
-    summary = {
-        "received": result.received,
-        "duplicates": result.duplicates,
-        "paid": result.paid,
-        "points": result.points,
-        "reversed": result.reversed,
-        "parked": result.parked,
-    }
+    summary = result.summary()
     log.info("points batch: %s", summary)
     return summary
+
+
+def _split(envelopes: list[dict[str, Any]], exc: Exception) -> dict[str, int]:
+    """Pay a failed batch event by event; park the one event that fails on its own."""
+    if len(envelopes) > 1:
+        log.exception("a batch of %d events failed; paying them one by one", len(envelopes))
+        totals: dict[str, int] = {}
+        for envelope in envelopes:
+            for name, value in process_batch([envelope]).items():
+                totals[name] = totals.get(name, 0) + value
+        return totals
+    log.exception("an event failed; parking it")
+    with unit_of_work(session()) as db:
+        parked = inbox.park_failed(db, envelopes[0], f"failed to pay: {exc!r}")
+    return BatchResult(received=1, duplicates=0 if parked else 1, parked=int(parked)).summary()
 
 
 # deadlock, serialization failure: transient, the same batch is tried again at once
 _TRANSIENT = {"40P01", "40001"}
 
 
-def _with_retries(pay: Any, attempts: int = 3) -> Any:
+def _with_retries(pay: Callable[[], BatchResult], attempts: int = 3) -> BatchResult:
     for attempt in range(1, attempts + 1):
         try:
             return pay()
@@ -116,16 +111,12 @@ def handle_events(envelopes: list[dict[str, Any]]) -> dict[str, int]:
     return process_batch(envelopes)
 
 
-def _repeat(step: Any) -> int:
-    db = session()
+def _repeat(step: Callable[[Session, PointsConfig], int]) -> int:
+    """Run a batch step, one transaction per batch, until a batch finds nothing to do."""
     total = 0
     while True:
-        try:
-            done = int(step(db, _config()))
-            db.commit()
-        except BaseException:
-            db.rollback()
-            raise
+        with unit_of_work(session()) as db:
+            done = step(db, _config())
         total += done
         if done == 0:
             return total
@@ -133,12 +124,12 @@ def _repeat(step: Any) -> int:
 
 @runs_in_app("services.points")
 def expire_holds() -> int:
-    return _repeat(services.expire_holds)
+    return _repeat(holds.expire)
 
 
 @runs_in_app("services.points")
 def expire_lots() -> int:
-    return _repeat(services.expire_lots)
+    return _repeat(accounts.expire_lots)
 
 
 @runs_in_app("services.points")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable
+from typing import cast
 
 from redis import Redis
 
@@ -80,5 +81,6 @@ def top(
                 pipe.execute()
         else:
             return [], rebuilt
-    rows = redis.zrevrange(key, 0, limit - 1, withscores=True)
+    # with scores, members come as bytes beside their float scores (redis-py types say less)
+    rows = cast(list[tuple[bytes, float]], redis.zrevrange(key, 0, limit - 1, withscores=True))
     return [(uuid.UUID(m.decode()), int(s)) for m, s in rows], rebuilt

@@ -27,7 +27,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 
-from services.points.adapters.models import Account, Lot, SystemAccount, Transfer
+from services.points.adapters.models import Account, Lot, Transfer
 from services.points.domain.ledger import SYSTEM_ACCOUNT_OF, Entry, MemberState
 
 _UPDATE_ACCOUNTS = sa.text(
@@ -297,12 +297,3 @@ class LedgerTx:
         self.posted = []
         self.system.clear()
         self.daily.clear()
-
-
-def system_balances(session: Session) -> dict[str, int]:
-    rows = session.execute(
-        sa.select(SystemAccount.name, sa.func.sum(SystemAccount.balance)).group_by(
-            SystemAccount.name
-        )
-    ).all()
-    return {name: int(total) for name, total in rows}

@@ -1,23 +1,23 @@
 """Balances, history, adjustments, leaderboards and the ledger check."""
 
+# flask-smorest ships no type hints: its decorators are untyped, the views are not
+# mypy: disable-error-code="untyped-decorator"
+
 from __future__ import annotations
 
 import uuid
 from datetime import datetime
 from typing import Any
 
-import sqlalchemy as sa
-from flask import current_app
+from flask import current_app, request
 from flask_smorest import Blueprint
 
 from common.app import redis_client, session
 from common.auth import current_principal, require_auth, require_roles
+from common.errors import Forbidden
 from common.idempotency import idempotent, request_fingerprint
-from common.pagination import PageArgs, decode_cursor, encode_cursor, page
-from common.problems import Problem
-from services.points import services
-from services.points.adapters import leaderboard as boards
-from services.points.adapters.models import ParkedEvent, plumbing
+from common.pagination import PageArgs, decode_cursor, page
+from services.points.adapters.models import plumbing
 from services.points.api.schemas import (
     AdjustmentIn,
     BalanceSchema,
@@ -30,6 +30,10 @@ from services.points.api.schemas import (
     TransactionQuery,
 )
 from services.points.config import PointsConfig
+from services.points.usecases import accounts, awards, leaderboards
+from services.points.usecases import reconcile as ledger_check
+from services.points.usecases.accounts import Adjustment, Balance
+from services.points.usecases.leaderboards import Leaderboard
 
 blp = Blueprint("balances", __name__, url_prefix="/api/v1/points", description="Points")
 
@@ -43,7 +47,7 @@ def _whose(member_id: uuid.UUID | None) -> uuid.UUID:
     principal = current_principal()
     wanted = member_id or principal.id
     if wanted != principal.id and not principal.is_admin:
-        raise Problem(403, "forbidden", "Only admins may read another member's points.")
+        raise Forbidden("Only admins may read another member's points.")
     return wanted
 
 
@@ -70,9 +74,9 @@ def _aware(value: str) -> datetime:
 @require_auth
 @blp.arguments(MemberQuery, location="query")
 @blp.response(200, BalanceSchema)
-def balance(args: dict[str, Any]) -> dict[str, Any]:
+def balance(args: dict[str, Any]) -> Balance:
     """The caller's points (admins may ask for any member's)"""
-    return services.balance(session(), _whose(args["member_id"]), config())
+    return accounts.balance(session(), _whose(args["member_id"]), config())
 
 
 @blp.get("/transactions")
@@ -83,10 +87,10 @@ def transactions(args: dict[str, Any]) -> dict[str, Any]:
     """The caller's transfers, newest first (admins may ask for any member's)"""
     member_id = _whose(args["member_id"])
     after = decode_cursor(args["cursor"], _seq)
-    rows = services.transactions(
+    rows = accounts.transactions(
         session(), member_id, args["limit"] + 1, after[0] if after else None
     )
-    return page(rows, args["limit"], lambda t: (t["seq"],))
+    return page(rows, args["limit"], lambda t: (t.seq,))
 
 
 @blp.post("/adjustments")
@@ -94,48 +98,27 @@ def transactions(args: dict[str, Any]) -> dict[str, Any]:
 @idempotent(lambda: plumbing.idempotency_keys, session)
 @blp.arguments(AdjustmentIn)
 @blp.response(201, BalanceSchema)
-def adjust(data: dict[str, Any]) -> dict[str, Any]:
+def adjust(adjustment: Adjustment) -> Balance:
     """Add or take points by hand (admin; needs an Idempotency-Key)"""
-    principal = current_principal()
-    return services.adjust(
+    return accounts.adjust(
         session(),
         config(),
-        member_id=data["member_id"],
-        amount=data["amount"],
-        reason=data["reason"],
-        actor=principal.id,
-        idempotency_key=_idempotency_key(),
+        adjustment,
+        actor=current_principal().id,
+        idempotency_key=request.headers.get("Idempotency-Key", "").strip(),
         fingerprint=request_fingerprint(),
     )
-
-
-def _idempotency_key() -> str:
-    from flask import request
-
-    return request.headers.get("Idempotency-Key", "").strip()
 
 
 @blp.get("/leaderboard")
 @require_auth
 @blp.arguments(LeaderboardQuery, location="query")
 @blp.response(200, LeaderboardSchema)
-def leaderboard(args: dict[str, Any]) -> dict[str, Any]:
+def leaderboard(args: dict[str, Any]) -> Leaderboard:
     """The month's top earners of an organisation, or of the whole district"""
-    organization_id, period = args["organization_id"], args["period"]
-    rows, _ = boards.top(
-        redis_client(),
-        organization_id,
-        period,
-        args["limit"],
-        lambda: services.leaderboard_scores(session(), organization_id, period),
+    return leaderboards.top(
+        session(), redis_client(), args["organization_id"], args["period"], args["limit"]
     )
-    return {
-        "organization_id": organization_id,
-        "period": period,
-        "items": [
-            {"rank": n, "member_id": m, "points": p} for n, (m, p) in enumerate(rows, start=1)
-        ],
-    }
 
 
 @blp.get("/reconcile")
@@ -144,8 +127,8 @@ def leaderboard(args: dict[str, Any]) -> dict[str, Any]:
 def reconcile() -> dict[str, Any]:
     """Check the whole ledger: sums, replays, hash chains, lots and holds (admin)"""
     db = session()
-    db.execute(sa.text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"))
-    report = services.reconcile(db)
+    ledger_check.read_only_snapshot(db)
+    report = ledger_check.reconcile(db)
     db.rollback()
     return report.as_dict()
 
@@ -156,16 +139,8 @@ def reconcile() -> dict[str, Any]:
 @blp.response(200, ParkedPage)
 def parked_events(args: dict[str, Any]) -> dict[str, Any]:
     """Events the consumer kept without paying them (unknown type, no rule, bad data)"""
-    query = sa.select(ParkedEvent).order_by(
-        ParkedEvent.received_at.desc(), ParkedEvent.event_id.desc()
-    )
     after = decode_cursor(args["cursor"], _aware, uuid.UUID)
-    if after:
-        query = query.where(
-            sa.tuple_(ParkedEvent.received_at, ParkedEvent.event_id) < sa.tuple_(*after)
-        )
-    rows = list(session().scalars(query.limit(args["limit"] + 1)))
+    rows = awards.parked_events(
+        session(), args["limit"] + 1, (after[0], after[1]) if after else None
+    )
     return page(rows, args["limit"], lambda e: (e.received_at.isoformat(), e.event_id))
-
-
-__all__ = ["blp", "encode_cursor"]

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import re
 from functools import partial
+from typing import Any
 
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import Schema, ValidationError, fields, post_load, validate
 
 from common.pagination import PageArgs, page_of
 from services.points.domain.rules import PER
+from services.points.usecases.accounts import Adjustment
+from services.points.usecases.holds import HoldRequest
+from services.points.usecases.rules import RuleChange
 
 # Points (and seconds) are whole numbers: a fraction is refused, where a non-strict
 # Integer would truncate it (1.7 points became 1).
@@ -64,11 +68,19 @@ class AdjustmentIn(Schema):
     )
     reason = fields.String(required=True, validate=validate.Length(min=1, max=500))
 
+    @post_load
+    def command(self, data: dict[str, Any], **_: Any) -> Adjustment:
+        return Adjustment(data["member_id"], data["amount"], data["reason"])
+
 
 class RuleIn(Schema):
     points = Whole(required=True, validate=validate.Range(min=0, max=1_000_000))
     per = fields.String(required=True, validate=validate.OneOf(PER))
     daily_cap = Whole(load_default=None, validate=validate.Range(min=0, max=10_000_000))
+
+    @post_load
+    def command(self, data: dict[str, Any], **_: Any) -> RuleChange:
+        return RuleChange(data["points"], data["per"], data["daily_cap"])
 
 
 class RuleSchema(Schema):
@@ -142,6 +154,17 @@ class HoldIn(Schema):
     ttl_seconds = Whole(load_default=None, validate=validate.Range(min=1))
     reference = fields.String(required=True, validate=validate.Length(min=1, max=300))
     description = fields.String(load_default="", validate=validate.Length(max=500))
+
+    @post_load
+    def command(self, data: dict[str, Any], **_: Any) -> HoldRequest:
+        return HoldRequest(
+            member_id=data["member_id"],
+            amount=data["amount"],
+            reference=data["reference"],
+            description=data["description"],
+            deadline=data["deadline"],
+            ttl_seconds=data["ttl_seconds"],
+        )
 
 
 class HoldSchema(Schema):

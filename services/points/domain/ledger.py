@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Final
 
+from common.errors import Conflict
 from services.points.domain import lots as lot_rules
 
 AWARD: Final = "award"
@@ -75,9 +76,16 @@ class LedgerError(Exception):
     """A transfer the ledger refuses."""
 
 
-class InsufficientPoints(LedgerError):
+class InsufficientPoints(LedgerError, Conflict):
+    """More points are asked for than the account has available: a client's 409."""
+
     def __init__(self, available: int, wanted: int) -> None:
-        super().__init__(f"{wanted} points are needed and only {available} are available")
+        Conflict.__init__(
+            self,
+            f"Not enough points: {wanted} needed, {available} available.",
+            kind="insufficient-points",
+            extra={"available": available, "needed": wanted},
+        )
         self.available = available
         self.wanted = wanted
 

@@ -13,6 +13,16 @@ PER: Final = (PER_EVENT, PER_HOUR)
 # The events that earn points; anything else is kept for inspection.
 EARNING_EVENTS: Final = ("hours.approved", "report.verified", "checkin.recorded", "task.completed")
 REVERSAL_EVENT: Final = "award.reversed"
+# Events the consumer takes that earn nothing by design (no rule may be set for them).
+EARNS_NOTHING: Final = (REVERSAL_EVENT,)
+
+# How a member's history names what an award was for.
+_WHAT: Final = {
+    "hours.approved": "approved service hours",
+    "report.verified": "a verified safety report",
+    "checkin.recorded": "a check-in",
+    "task.completed": "a completed task",
+}
 
 
 @dataclass(frozen=True)
@@ -65,3 +75,11 @@ def award_day(occurred_at: datetime) -> date:
     if occurred_at.tzinfo is None:
         occurred_at = occurred_at.replace(tzinfo=UTC)
     return occurred_at.astimezone(UTC).date()
+
+
+def describe(event_type: str, points: int, minutes: int | None = None) -> str:
+    """The line an award leaves in the member's history."""
+    what = _WHAT.get(event_type, event_type)
+    if event_type == "hours.approved" and minutes is not None:
+        what += f" ({minutes} minutes)"
+    return f"{points} points for {what}"

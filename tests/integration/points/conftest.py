@@ -1,33 +1,28 @@
-"""Helpers for the points service's tests against real PostgreSQL and Redis."""
+"""Fixtures for the points service's tests against real PostgreSQL and Redis.
+
+Helpers that are not fixtures live in ``tests/helpers`` (``points_events``,
+``points_db``), so that no test module imports another.
+"""
 
 from __future__ import annotations
 
 import os
 import uuid
-from datetime import UTC, datetime
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 
-from services.points import jobs, services
+from common.app import session
+from services.points import jobs
+from services.points.usecases import reconcile
+from tests.helpers import points_db
 
 
-def envelope(
-    type: str,
-    member_id: uuid.UUID,
-    data: dict[str, Any] | None = None,
-    *,
-    occurred_at: datetime | None = None,
-    event_id: uuid.UUID | None = None,
-) -> dict[str, Any]:
-    when = occurred_at or datetime.now(UTC)
-    return {
-        "id": str(event_id or uuid.uuid4()),
-        "type": type,
-        "occurred_at": when.isoformat().replace("+00:00", "Z"),
-        "subject": str(member_id),
-        "data": {"member_id": str(member_id), **(data or {})},
-    }
+@pytest.fixture(scope="session", autouse=True)
+def _points_engine_disposed() -> Iterator[None]:
+    yield
+    points_db.dispose()
 
 
 @pytest.fixture
@@ -43,6 +38,21 @@ def service_header() -> dict[str, str]:
 @pytest.fixture
 def admin(auth_header):
     return auth_header(roles=["admin"])
+
+
+@pytest.fixture
+def grant(client, admin) -> Callable[[uuid.UUID, int], None]:
+    """Give a member points by an admin's adjustment."""
+
+    def give(member: uuid.UUID, amount: int) -> None:
+        response = client.post(
+            "/api/v1/points/adjustments",
+            json={"member_id": str(member), "amount": amount, "reason": "grant"},
+            headers={**admin, "Idempotency-Key": str(uuid.uuid4())},
+        )
+        assert response.status_code == 201, response.json
+
+    return give
 
 
 @pytest.fixture
@@ -74,9 +84,7 @@ def reconciled(points_app):
 
     def check() -> dict[str, Any]:
         with points_app.app_context():
-            from common.app import session
-
-            report = services.reconcile(session())
+            report = reconcile.reconcile(session())
             session().rollback()
             return report.as_dict()
 

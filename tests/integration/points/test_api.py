@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 
-from tests.conftest import engine_for
-from tests.integration.points.conftest import envelope
+from tests.helpers.points_db import points_engine
+from tests.helpers.points_events import envelope, raw_envelope
 
 PROBLEM_BASE = "https://civic-points.example/problems/"
 
@@ -161,7 +161,7 @@ def test_lots_expire_first_in_first_out_and_the_balance_shows_them(
     adjust(client, admin, member, 30, "grant")
     # make the adjustment's lot old: lots are state, not journal, so a test may move a date
     soon = datetime.now(UTC) + timedelta(days=3)
-    with engine_for("points").begin() as c:
+    with points_engine().begin() as c:
         c.execute(
             sa.text("UPDATE lots SET expires_at = :soon WHERE member_id = :m"),
             {"soon": soon, "m": member},
@@ -172,7 +172,7 @@ def test_lots_expire_first_in_first_out_and_the_balance_shows_them(
     # spending takes the lot that expires first
     adjust(client, admin, member, -20, "spend")
     assert [e["points"] for e in balance_of(member)["expiring"]] == [10, 10]
-    with engine_for("points").begin() as c:
+    with points_engine().begin() as c:
         c.execute(
             sa.text("UPDATE lots SET expires_at = now() - interval '1 day' WHERE expires_at = :s"),
             {"s": soon},
@@ -223,7 +223,7 @@ def test_the_transfer_keeps_its_key_and_the_hash_of_its_request(client, admin):
         headers={**admin, "Idempotency-Key": "kept-key"},
     )
     assert response.status_code == 201
-    with engine_for("points").connect() as c:
+    with points_engine().connect() as c:
         key, digest = c.execute(
             sa.text("SELECT idempotency_key, request_hash FROM transfers WHERE member_id = :m"),
             {"m": member},
@@ -252,7 +252,7 @@ def test_a_key_reused_with_another_body_after_the_purge_is_still_a_422(
 
     member = uuid.uuid4()
     assert adjust(client, admin, member, 100, "old-key").status_code == 201
-    with engine_for("points").begin() as c:  # the key is past its 30 days
+    with points_engine().begin() as c:  # the key is past its 30 days
         c.execute(sa.text("UPDATE idempotency_keys SET created_at = now() - interval '31 days'"))
     with points_app.app_context():
         assert jobs.purge_idempotency_keys.__wrapped__() == 1
@@ -309,7 +309,7 @@ def _cursor(*values: str) -> str:
 
 def test_a_cursor_not_given_out_by_the_api_is_a_422_not_a_500(client, admin, run_batch):
     adjust(client, admin, uuid.uuid4(), 5, "one")
-    run_batch([envelope("nobody.knows", uuid.uuid4()) for _ in range(3)])  # parked
+    run_batch([raw_envelope("nobody.knows", uuid.uuid4()) for _ in range(3)])  # parked
     seen, cursor = [], ""
     while True:
         page = client.get(f"/api/v1/points/parked-events?limit=1&cursor={cursor}", headers=admin)

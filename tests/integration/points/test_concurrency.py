@@ -6,20 +6,21 @@ import os
 import subprocess
 import sys
 import threading
-import time
 import uuid
 from collections import Counter
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 from redis import Redis
 from rq.job import Job
 from rq.serializers import JSONSerializer
 
 from common.jobs import json_queue
-from tests.conftest import engine_for
-from tests.integration.points.conftest import envelope
+from tests.helpers.points_db import points_engine
+from tests.helpers.points_events import envelope
 
 HOLDS = "/internal/v1/points/holds"
 
@@ -47,7 +48,7 @@ def in_parallel(n: int, work: Callable[[int], Any]) -> list[Any]:
 
 
 def count(sql: str, **params: Any) -> int:
-    with engine_for("points").connect() as c:
+    with points_engine().connect() as c:
         return int(c.execute(sa.text(sql), params).scalar_one())
 
 
@@ -249,6 +250,7 @@ def test_every_kind_of_write_at_once_keeps_the_ledger_whole(
     import random
 
     from services.points import jobs
+    from services.points.usecases import clock
 
     set_rule("task.completed", 7)
     members = [uuid.uuid4() for _ in range(4)]
@@ -314,8 +316,10 @@ def test_every_kind_of_write_at_once_keeps_the_ledger_whole(
                     jobs.expire_lots.__wrapped__()
 
     in_parallel(8, work)
-    time.sleep(1.1)  # let the one-second holds run out, then expire them
-    with points_app.app_context():
+    # the one-second holds have run out two seconds on: the clock moves, not the test's time
+    later = datetime.now(UTC) + timedelta(seconds=2)
+    with points_app.app_context(), pytest.MonkeyPatch.context() as patch:
+        patch.setattr(clock, "now_utc", lambda: later)
         jobs.expire_holds.__wrapped__()
     report = reconciled()
     assert report["ok"], report["problems"]

@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
-import time
 import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
 
-from tests.conftest import engine_for
-from tests.integration.points.conftest import envelope
+from tests.helpers.points_db import points_engine
+from tests.helpers.points_events import envelope, raw_envelope
 
 
 def test_hours_are_paid_per_hour_prorated_by_minutes(set_rule, run_batch, balance_of, reconciled):
     set_rule("hours.approved", 12, "hour")
     member = uuid.uuid4()
-    result = run_batch([envelope("hours.approved", member, {"minutes": 95, "hours_id": "h1"})])
+    result = run_batch([envelope("hours.approved", member, {"minutes": 95})])
     assert result["paid"] == 1 and result["points"] == 19  # 12 * 95 / 60, rounded down
     balance = balance_of(member)
     assert (balance["available"], balance["lifetime_earned"]) == (19, 19)
@@ -26,7 +25,7 @@ def test_hours_are_paid_per_hour_prorated_by_minutes(set_rule, run_batch, balanc
 def test_a_redelivered_event_pays_once(set_rule, run_batch, balance_of):
     set_rule("report.verified", 20)
     member = uuid.uuid4()
-    event = envelope("report.verified", member, {"report_id": "r1"})
+    event = envelope("report.verified", member)
     assert run_batch([event])["paid"] == 1
     again = run_batch([event, event])
     assert again["paid"] == 0 and again["duplicates"] == 1
@@ -52,7 +51,7 @@ def test_the_daily_cap_trims_the_award_and_keeps_the_event(set_rule, run_batch, 
         == 5
     )
     assert balance_of(member)["available"] == 17
-    with engine_for("points").connect() as c:
+    with points_engine().connect() as c:
         notes = c.execute(sa.text("SELECT note FROM processed_events WHERE note IS NOT NULL"))
         assert sorted(n for (n,) in notes) == [
             "daily cap 12: paid 0 of 5",
@@ -61,9 +60,8 @@ def test_the_daily_cap_trims_the_award_and_keeps_the_event(set_rule, run_batch, 
 
 
 def test_an_event_is_paid_by_the_rule_in_force_when_it_occurred(set_rule, run_batch, balance_of):
-    set_rule("task.completed", 10)
-    before = datetime.now(UTC)
-    time.sleep(0.01)
+    first = set_rule("task.completed", 10)
+    before = datetime.fromisoformat(first["effective_from"])  # the second is set after it
     set_rule("task.completed", 50)
     member = uuid.uuid4()
     run_batch([envelope("task.completed", member, occurred_at=before)])
@@ -76,9 +74,9 @@ def test_unknown_and_malformed_events_are_kept_for_inspection(run_batch, client,
     set_rule("report.verified", 20)
     set_rule("hours.approved", 10, "hour")
     member = uuid.uuid4()
-    odd = envelope("parcel.delivered", member)
+    odd = raw_envelope("parcel.delivered", member)
     broken = {"type": "report.verified", "data": {}}
-    no_minutes = envelope("hours.approved", member)
+    no_minutes = raw_envelope("hours.approved", member)
     result = run_batch([odd, broken, no_minutes])
     assert result["parked"] == 3 and result["paid"] == 0
     assert run_batch([odd])["parked"] == 0  # kept once, not twice
@@ -95,7 +93,7 @@ def test_a_reversal_claws_the_award_back(
 ):
     set_rule("report.verified", 20)
     member = uuid.uuid4()
-    award = envelope("report.verified", member, {"report_id": "r9"})
+    award = envelope("report.verified", member)
     run_batch([award])
     reversal = envelope(
         "award.reversed", member, {"reverses_event_id": award["id"], "reason": "duplicate report"}
@@ -212,7 +210,7 @@ def test_a_second_reversal_of_the_same_award_takes_nothing_more(
     assert run_batch([first, second])["reversed"] == 1
     assert run_batch([third])["reversed"] == 0
     assert balance_of(member)["available"] == 20
-    with engine_for("points").connect() as c:
+    with points_engine().connect() as c:
         notes = c.execute(
             sa.text("SELECT note FROM processed_events WHERE event_id IN (:a, :b, :c)"),
             {"a": first["id"], "b": second["id"], "c": third["id"]},
@@ -318,7 +316,7 @@ def test_a_batch_the_database_refuses_fails_whole_and_parks_nothing(
     set_rule("task.completed", 10)
     member = uuid.uuid4()
     batch = [envelope("task.completed", member) for _ in range(2)]
-    engine = engine_for("points")
+    engine = points_engine()
     with engine.begin() as c:
         c.execute(sa.text("REVOKE INSERT ON transfers FROM points_service"))
     try:
@@ -337,25 +335,26 @@ def test_a_batch_the_database_refuses_fails_whole_and_parks_nothing(
 def test_bad_minutes_or_a_date_past_the_calendar_are_parked_without_splitting_the_batch(
     points_app, set_rule, balance_of, monkeypatch
 ):
-    from services.points import jobs, services
+    from services.points import jobs
+    from services.points.usecases import awards
 
     set_rule("hours.approved", 60, "hour")
     member = uuid.uuid4()
     batch = [
         envelope("hours.approved", member, {"minutes": 30}),
-        envelope("hours.approved", member, {"minutes": "half an hour"}),
+        raw_envelope("hours.approved", member, {"minutes": "half an hour"}),
         envelope(
             "hours.approved", member, {"minutes": 5}, occurred_at=datetime(9999, 6, 1, tzinfo=UTC)
         ),
     ]
     calls = []
-    real = services.handle_events
-    monkeypatch.setattr(services, "handle_events", lambda *a, **k: calls.append(1) or real(*a, **k))
+    real = awards.handle_events
+    monkeypatch.setattr(awards, "handle_events", lambda *a, **k: calls.append(1) or real(*a, **k))
     with points_app.app_context():
         result = jobs.process_batch(batch)
     assert (result["paid"], result["parked"]) == (1, 2)
     assert len(calls) == 1  # paid in one transaction, not split event by event
-    with engine_for("points").connect() as c:
+    with points_engine().connect() as c:
         reasons = c.execute(sa.text("SELECT reason FROM parked_events")).scalars().all()
     assert all(r.startswith("bad event data") for r in reasons), reasons
     assert balance_of(member)["available"] == 30

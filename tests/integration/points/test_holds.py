@@ -6,18 +6,9 @@ import uuid
 
 import sqlalchemy as sa
 
-from tests.conftest import engine_for
+from tests.helpers.points_db import points_engine
 
 HOLDS = "/internal/v1/points/holds"
-
-
-def grant(client, admin, member, amount):
-    response = client.post(
-        "/api/v1/points/adjustments",
-        json={"member_id": str(member), "amount": amount, "reason": "grant"},
-        headers={**admin, "Idempotency-Key": str(uuid.uuid4())},
-    )
-    assert response.status_code == 201
 
 
 def place(client, header, member, amount, key=None, **extra):
@@ -29,10 +20,10 @@ def place(client, header, member, amount, key=None, **extra):
 
 
 def test_a_hold_reserves_points_and_a_capture_spends_them(
-    client, admin, service_header, balance_of, reconciled
+    client, admin, service_header, balance_of, reconciled, grant
 ):
     member = uuid.uuid4()
-    grant(client, admin, member, 100)
+    grant(member, 100)
     placed = place(client, service_header, member, 30, description="a health check")
     assert placed.status_code == 201
     hold = placed.json["hold"]
@@ -51,9 +42,9 @@ def test_a_hold_reserves_points_and_a_capture_spends_them(
     assert reconciled()["ok"]
 
 
-def test_a_release_gives_the_points_back(client, admin, service_header, balance_of):
+def test_a_release_gives_the_points_back(client, admin, service_header, balance_of, grant):
     member = uuid.uuid4()
-    grant(client, admin, member, 50)
+    grant(member, 50)
     hold = place(client, service_header, member, 50).json["hold"]
     released = client.post(f"{HOLDS}/{hold['id']}/release", headers=service_header)
     assert released.status_code == 200 and released.json["hold"]["status"] == "released"
@@ -64,18 +55,18 @@ def test_a_release_gives_the_points_back(client, admin, service_header, balance_
     assert balance["expiring"][0]["points"] == 50
 
 
-def test_a_hold_beyond_the_available_points_is_a_409(client, admin, service_header):
+def test_a_hold_beyond_the_available_points_is_a_409(client, admin, service_header, grant):
     member = uuid.uuid4()
-    grant(client, admin, member, 10)
+    grant(member, 10)
     response = place(client, service_header, member, 11)
     assert response.status_code == 409
     assert response.json["type"].endswith("insufficient-points")
     assert response.json["available"] == 10
 
 
-def test_the_same_key_replays_and_another_body_is_a_422(client, admin, service_header):
+def test_the_same_key_replays_and_another_body_is_a_422(client, admin, service_header, grant):
     member = uuid.uuid4()
-    grant(client, admin, member, 100)
+    grant(member, 100)
     first = place(client, service_header, member, 20, key="redemption-7", ttl_seconds=600)
     again = place(client, service_header, member, 20, key="redemption-7", ttl_seconds=600)
     assert again.status_code == 201 and again.headers["Idempotent-Replayed"] == "true"
@@ -93,23 +84,23 @@ def test_holds_need_a_service_credential(client, auth_header, admin):
     assert place(client, {"Authorization": "Service wrong"}, member, 1).status_code == 401
 
 
-def test_a_deadline_must_be_ahead(client, admin, service_header):
+def test_a_deadline_must_be_ahead(client, admin, service_header, grant):
     member = uuid.uuid4()
-    grant(client, admin, member, 10)
+    grant(member, 10)
     past = place(client, service_header, member, 1, deadline="2020-01-01T00:00:00Z")
     assert past.status_code == 422 and "deadline" in past.json["errors"]
 
 
 def test_overdue_holds_are_released_by_the_scheduled_job(
-    client, admin, service_header, points_app, balance_of, reconciled
+    client, admin, service_header, points_app, balance_of, reconciled, grant
 ):
     from services.points import jobs
 
     member = uuid.uuid4()
-    grant(client, admin, member, 60)
+    grant(member, 60)
     overdue = place(client, service_header, member, 20).json["hold"]
     current = place(client, service_header, member, 15).json["hold"]
-    with engine_for("points").begin() as c:  # holds are state, not journal
+    with points_engine().begin() as c:  # holds are state, not journal
         c.execute(
             sa.text("UPDATE holds SET deadline = now() - interval '1 second' WHERE id = :id"),
             {"id": overdue["id"]},
@@ -135,9 +126,9 @@ def test_unknown_holds_are_404(client, service_header):
     assert client.get(f"{HOLDS}/{uuid.uuid4()}", headers=service_header).status_code == 404
 
 
-def test_a_ttl_beyond_what_a_date_can_hold_is_a_422_not_a_500(client, admin, service_header):
+def test_a_ttl_beyond_what_a_date_can_hold_is_a_422_not_a_500(client, admin, service_header, grant):
     member = uuid.uuid4()
-    grant(client, admin, member, 10)
+    grant(member, 10)
     for ttl in (10**12, 10**30):
         response = place(client, service_header, member, 1, ttl_seconds=ttl)
         assert response.status_code == 422, (ttl, response.json)
@@ -146,19 +137,19 @@ def test_a_ttl_beyond_what_a_date_can_hold_is_a_422_not_a_500(client, admin, ser
 
 
 def test_a_retry_after_the_deadline_replays_the_hold_it_made(
-    client, admin, service_header, monkeypatch
+    client, admin, service_header, monkeypatch, grant
 ):
     from datetime import UTC, datetime, timedelta
 
-    from services.points import services
+    from services.points.usecases import clock
 
     member = uuid.uuid4()
-    grant(client, admin, member, 50)
+    grant(member, 50)
     deadline = (datetime.now(UTC) + timedelta(minutes=5)).isoformat()
     first = place(client, service_header, member, 20, key="redemption:late", deadline=deadline)
     assert first.status_code == 201
     later = datetime.now(UTC) + timedelta(minutes=10)  # the retry comes after the deadline
-    monkeypatch.setattr(services, "now_utc", lambda: later)
+    monkeypatch.setattr(clock, "now_utc", lambda: later)
     again = place(client, service_header, member, 20, key="redemption:late", deadline=deadline)
     assert again.status_code == 201, again.json
     assert again.headers["Idempotent-Replayed"] == "true"
@@ -169,14 +160,14 @@ def test_a_retry_after_the_deadline_replays_the_hold_it_made(
 
 
 def test_a_hold_past_its_deadline_cannot_be_captured_even_before_the_job_runs(
-    client, admin, service_header, balance_of, points_app, reconciled
+    client, admin, service_header, balance_of, points_app, reconciled, grant
 ):
     from services.points import jobs
 
     member = uuid.uuid4()
-    grant(client, admin, member, 40)
+    grant(member, 40)
     hold = place(client, service_header, member, 40, ttl_seconds=600).json["hold"]
-    with engine_for("points").begin() as connection:
+    with points_engine().begin() as connection:
         connection.execute(
             sa.text("UPDATE holds SET deadline = now() - interval '1 second' WHERE id = :id"),
             {"id": hold["id"]},

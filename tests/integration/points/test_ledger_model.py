@@ -15,12 +15,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from common.app import session
-from common.problems import Problem
-from services.points import services
+from common.errors import DomainError
 from services.points.adapters.models import EarningRule, Lot
 from services.points.domain import holds as hold_rules
-from services.points.domain.book import Book
 from services.points.domain.ledger import InsufficientPoints
+from services.points.usecases import accounts, awards, holds
+from services.points.usecases import reconcile as ledger_check
+from services.points.usecases.accounts import Adjustment
+from services.points.usecases.holds import HoldRequest
+from tests.helpers.points_book import Book
+from tests.helpers.points_events import envelope
 
 MEMBERS = 2
 operation = st.one_of(
@@ -44,9 +48,9 @@ def test_the_database_ledger_behaves_like_the_model(points_app, ops):
     config = points_app.extensions["points_config"]
     members = [uuid.uuid4() for _ in range(MEMBERS)]
     book = Book()
-    holds: list[uuid.UUID] = []  # the database's hold ids, in order
+    hold_ids: list[uuid.UUID] = []  # the database's hold ids, in order
     book_holds: list[uuid.UUID] = []
-    awards: list[tuple[str, str]] = []  # (event id, book key)
+    paid: list[tuple[str, str]] = []  # (event id, book key)
     now = datetime.now(UTC)
     with points_app.app_context():
         db = session()
@@ -57,37 +61,30 @@ def test_the_database_ledger_behaves_like_the_model(points_app, ops):
                 member, points = members[op[1]], op[2]
                 # a per-hour rule of 60 points pays `minutes` points
                 event_id = str(uuid.uuid4())
-                services.handle_events(
-                    db,
-                    config,
-                    [
-                        {
-                            "id": event_id,
-                            "type": "hours.approved",
-                            "occurred_at": now.isoformat(),
-                            "subject": str(member),
-                            "data": {"member_id": str(member), "minutes": points},
-                        }
-                    ],
+                award = envelope(
+                    "hours.approved",
+                    member,
+                    {"minutes": points},
+                    occurred_at=now,
+                    event_id=uuid.UUID(event_id),
                 )
+                awards.handle_events(db, config, [award])
                 db.commit()
                 book.award(event_id, member, points, config.expiry.expires_at(now), now)
-                awards.append((event_id, event_id))
+                paid.append((event_id, event_id))
             elif kind == "adjust":
                 member, amount = members[op[1]], op[2]
                 try:
-                    services.adjust(
+                    accounts.adjust(
                         db,
                         config,
-                        member_id=member,
-                        amount=amount,
-                        reason="model",
+                        Adjustment(member, amount, "model"),
                         actor=uuid.UUID(int=0),
                         idempotency_key=f"model-{uuid.uuid4()}",
                     )
                     db.commit()
                     failed_db = False
-                except Problem as problem:
+                except DomainError as problem:
                     assert problem.kind == "insufficient-points"
                     db.rollback()
                     failed_db = True
@@ -100,20 +97,16 @@ def test_the_database_ledger_behaves_like_the_model(points_app, ops):
             elif kind == "hold":
                 member, amount = members[op[1]], op[2]
                 try:
-                    hold, _ = services.place_hold(
+                    placed = holds.place(
                         db,
                         config,
-                        member_id=member,
-                        amount=amount,
-                        deadline=now + timedelta(hours=1),
-                        reference="model",
-                        description="",
+                        HoldRequest(member, amount, "model", deadline=now + timedelta(hours=1)),
                         idempotency_key=f"model-{uuid.uuid4()}",
                         fingerprint=b"x" * 32,
                     )
                     db.commit()
-                    holds.append(hold.id)
-                except Problem as problem:
+                    hold_ids.append(placed.hold.id)
+                except DomainError as problem:
                     assert problem.kind == "insufficient-points"
                     db.rollback()
                 try:
@@ -122,15 +115,15 @@ def test_the_database_ledger_behaves_like_the_model(points_app, ops):
                     book_holds.append(book_id)
                 except InsufficientPoints:
                     pass
-                assert len(holds) == len(book_holds)
-            elif kind in ("capture", "release") and holds:
-                i = op[1] % len(holds)
+                assert len(hold_ids) == len(book_holds)
+            elif kind in ("capture", "release") and hold_ids:
+                i = op[1] % len(hold_ids)
                 how = hold_rules.CAPTURED if kind == "capture" else hold_rules.RELEASED
                 try:
-                    services.end_hold(db, config, holds[i], how)
+                    holds.end(db, config, hold_ids[i], how)
                     db.commit()
                     failed_db = False
-                except Problem as problem:
+                except DomainError as problem:
                     assert problem.kind == "hold-not-active"
                     db.rollback()
                     failed_db = True
@@ -140,28 +133,19 @@ def test_the_database_ledger_behaves_like_the_model(points_app, ops):
                 except hold_rules.HoldNotActive:
                     failed_book = True
                 assert failed_db == failed_book
-            elif kind == "reverse" and awards:
-                event_id, key = awards[op[1] % len(awards)]
-                services.handle_events(
-                    db,
-                    config,
-                    [
-                        {
-                            "id": str(uuid.uuid4()),
-                            "type": "award.reversed",
-                            "occurred_at": now.isoformat(),
-                            "subject": "",
-                            "data": {"reverses_event_id": event_id},
-                        }
-                    ],
+            elif kind == "reverse" and paid:
+                event_id, key = paid[op[1] % len(paid)]
+                reversal = envelope(
+                    "award.reversed", members[0], {"reverses_event_id": event_id}, occurred_at=now
                 )
+                awards.handle_events(db, config, [reversal])
                 db.commit()
                 book.reverse(key, now)
             for member in members:
-                got = services.balance(db, member, config)
+                got = accounts.balance(db, member, config)
                 state = book.members.get(member)
                 want = (state.available, state.held, state.lifetime_earned) if state else (0, 0, 0)
-                assert (got["available"], got["held"], got["lifetime_earned"]) == want, op
+                assert (got.available, got.held, got.lifetime_earned) == want, op
                 lots = dict(
                     db.execute(
                         sa.select(Lot.expires_at, Lot.remaining).where(
@@ -171,7 +155,7 @@ def test_the_database_ledger_behaves_like_the_model(points_app, ops):
                 )
                 assert lots == ((state.lots or {}) if state else {}), op
             db.rollback()
-        report = services.reconcile(db)
+        report = ledger_check.reconcile(db)
         db.rollback()
         assert report.ok, report.as_dict()["problems"]
 

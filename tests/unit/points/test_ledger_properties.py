@@ -9,8 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from services.points.domain import holds as hold_rules
-from services.points.domain.book import Book
 from services.points.domain.ledger import InsufficientPoints, verify_chain
+from tests.helpers.points_book import Book
 
 MEMBERS = [uuid.UUID(int=i + 1) for i in range(3)]
 START = datetime(2026, 1, 1, tzinfo=UTC)
