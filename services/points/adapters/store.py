@@ -205,51 +205,68 @@ class LedgerTx:
 
     def flush(self) -> None:
         """Write the journal entries, balances, lots, daily totals and system shards."""
-        session = self.session
-        if self.posted:
-            session.execute(
-                sa.insert(Transfer),
-                [
-                    {
-                        "id": p.entry.id,
-                        "idempotency_key": p.idempotency_key,
-                        "kind": p.entry.kind,
-                        "amount": p.entry.amount,
-                        "direction": p.entry.direction,
-                        "member_id": p.entry.member_id,
-                        "system_account": p.entry.system_account,
-                        "seq": p.entry.seq,
-                        "available_after": p.entry.available_after,
-                        "held_after": p.entry.held_after,
-                        "prev_hash": p.entry.prev_hash,
-                        "hash": p.entry.hash,
-                        "reference": p.entry.reference,
-                        "description": p.entry.description,
-                        "created_at": p.entry.created_at,
-                        "request_hash": p.extra.get("request_hash"),
-                        "event_id": p.extra.get("event_id"),
-                        "hold_id": p.extra.get("hold_id"),
-                        "organization_id": p.extra.get("organization_id"),
-                        "occurred_at": p.extra.get("occurred_at"),
-                        "expires_at": p.extra.get("expires_at"),
-                    }
-                    for p in self.posted
-                ],
-            )
         touched = sorted({p.entry.member_id for p in self.posted})
-        if touched:
-            states = [self.accounts[m] for m in touched]
-            session.execute(
-                _UPDATE_ACCOUNTS,
+        self._write_transfers()
+        self._write_accounts(touched)
+        self._write_lots(touched)
+        self._write_daily()
+        self._write_system()
+        for state in self.accounts.values():
+            state.lot_deltas.clear()
+        self.posted = []
+        self.system.clear()
+        self.daily.clear()
+
+    def _write_transfers(self) -> None:
+        if not self.posted:
+            return
+        self.session.execute(
+            sa.insert(Transfer),
+            [
                 {
-                    "ids": touched,
-                    "available": [s.available for s in states],
-                    "held": [s.held for s in states],
-                    "earned": [s.lifetime_earned for s in states],
-                    "seq": [s.seq for s in states],
-                    "hash": [s.last_hash for s in states],
-                },
-            )
+                    "id": p.entry.id,
+                    "idempotency_key": p.idempotency_key,
+                    "kind": p.entry.kind,
+                    "amount": p.entry.amount,
+                    "direction": p.entry.direction,
+                    "member_id": p.entry.member_id,
+                    "system_account": p.entry.system_account,
+                    "seq": p.entry.seq,
+                    "available_after": p.entry.available_after,
+                    "held_after": p.entry.held_after,
+                    "prev_hash": p.entry.prev_hash,
+                    "hash": p.entry.hash,
+                    "reference": p.entry.reference,
+                    "description": p.entry.description,
+                    "created_at": p.entry.created_at,
+                    "request_hash": p.extra.get("request_hash"),
+                    "event_id": p.extra.get("event_id"),
+                    "hold_id": p.extra.get("hold_id"),
+                    "organization_id": p.extra.get("organization_id"),
+                    "occurred_at": p.extra.get("occurred_at"),
+                    "expires_at": p.extra.get("expires_at"),
+                }
+                for p in self.posted
+            ],
+        )
+
+    def _write_accounts(self, touched: list[uuid.UUID]) -> None:
+        if not touched:
+            return
+        states = [self.accounts[m] for m in touched]
+        self.session.execute(
+            _UPDATE_ACCOUNTS,
+            {
+                "ids": touched,
+                "available": [s.available for s in states],
+                "held": [s.held for s in states],
+                "earned": [s.lifetime_earned for s in states],
+                "seq": [s.seq for s in states],
+                "hash": [s.last_hash for s in states],
+            },
+        )
+
+    def _write_lots(self, touched: list[uuid.UUID]) -> None:
         lots = [
             (m, e, d[0], d[1])
             for m in touched
@@ -261,7 +278,7 @@ class LedgerTx:
             (_TAKE_FROM_LOTS, [x for x in lots if x[3] < 0]),
         ):
             if rows:
-                session.execute(
+                self.session.execute(
                     statement,
                     {
                         "ids": [x[0] for x in rows],
@@ -270,30 +287,31 @@ class LedgerTx:
                         "remaining": [x[3] for x in rows],
                     },
                 )
-        if self.daily:
-            keys = sorted(self.daily, key=lambda k: (k[0], k[1], k[2]))
-            session.execute(
-                _UPSERT_DAILY,
-                {
-                    "ids": [k[0] for k in keys],
-                    "types": [k[1] for k in keys],
-                    "days": [k[2] for k in keys],
-                    "points": [self.daily[k] for k in keys],
-                },
-            )
+
+    def _write_daily(self) -> None:
+        if not self.daily:
+            return
+        keys = sorted(self.daily, key=lambda k: (k[0], k[1], k[2]))
+        self.session.execute(
+            _UPSERT_DAILY,
+            {
+                "ids": [k[0] for k in keys],
+                "types": [k[1] for k in keys],
+                "days": [k[2] for k in keys],
+                "points": [self.daily[k] for k in keys],
+            },
+        )
+
+    def _write_system(self) -> None:
         system = sorted((k, v) for k, v in self.system.items() if v)
-        if system:
-            session.execute(
-                _UPSERT_SYSTEM,
-                {
-                    "ids": [k for k, _ in system],
-                    "names": [k.split(":")[0] for k, _ in system],
-                    "shards": [int(k.split(":")[1]) for k, _ in system],
-                    "deltas": [v for _, v in system],
-                },
-            )
-        for state in self.accounts.values():
-            state.lot_deltas.clear()
-        self.posted = []
-        self.system.clear()
-        self.daily.clear()
+        if not system:
+            return
+        self.session.execute(
+            _UPSERT_SYSTEM,
+            {
+                "ids": [k for k, _ in system],
+                "names": [k.split(":")[0] for k, _ in system],
+                "shards": [int(k.split(":")[1]) for k, _ in system],
+                "deltas": [v for _, v in system],
+            },
+        )

@@ -289,84 +289,77 @@ def verify_chain(
     what is stored. At most ``most`` findings are listed for an entry-by-entry check (one
     altered entry puts every later replay off), then how many more there were."""
     account = f"member:{member_id}"
-    problems = _Findings(most)
-    available = held = 0
-    prev = GENESIS_HASH
-    expected_seq = 1
+    findings = _Findings(most)
+    replay = _Replay()
     for entry in entries:
-        if entry.seq != expected_seq:
-            problems.append(
-                Discrepancy(
-                    account,
-                    "sequence",
-                    f"entry {entry.id} has seq {entry.seq}, expected {expected_seq}",
-                )
+        for check, detail in replay.step(entry):
+            findings.append(Discrepancy(account, check, detail))
+    final = replay.against(stored_available, stored_held, stored_seq, stored_hash)
+    return findings.listed(account) + [Discrepancy(account, c, d) for c, d in final]
+
+
+@dataclass
+class _Replay:
+    """A member account rebuilt entry by entry from its journal."""
+
+    available: int = 0
+    held: int = 0
+    prev: bytes = GENESIS_HASH
+    expected_seq: int = 1
+
+    def step(self, entry: Entry) -> list[tuple[str, str]]:
+        """Apply the next entry; what is off about it, as (check, detail)."""
+        off: list[tuple[str, str]] = []
+        if entry.seq != self.expected_seq:
+            off.append(
+                ("sequence", f"entry {entry.id} has seq {entry.seq}, expected {self.expected_seq}")
             )
-            expected_seq = entry.seq
-        if entry.prev_hash != prev:
-            problems.append(
-                Discrepancy(
-                    account,
-                    "chain",
-                    f"entry {entry.seq} ({entry.id}) does not carry "
-                    "the hash of the entry before it",
-                )
-            )
+            self.expected_seq = entry.seq
+        named = f"entry {entry.seq} ({entry.id})"
+        if entry.prev_hash != self.prev:
+            off.append(("chain", f"{named} does not carry the hash of the entry before it"))
         if entry_hash(entry.prev_hash, entry) != entry.hash:
-            problems.append(
-                Discrepancy(
-                    account,
-                    "chain",
-                    f"entry {entry.seq} ({entry.id}) does not match its hash: it was altered",
-                )
-            )
+            off.append(("chain", f"{named} does not match its hash: it was altered"))
         change = effect(entry.kind, entry.amount, entry.direction)
-        available += change.available
-        held += change.held
-        if (available, held) != (entry.available_after, entry.held_after):
-            problems.append(
-                Discrepancy(
-                    account,
-                    "replay",
-                    f"after entry {entry.seq} the replay gives "
-                    f"available={available} held={held}, the entry says "
-                    f"available={entry.available_after} held={entry.held_after}",
+        self.available += change.available
+        self.held += change.held
+        now = f"available={self.available} held={self.held}"
+        if (self.available, self.held) != (entry.available_after, entry.held_after):
+            says = f"available={entry.available_after} held={entry.held_after}"
+            off.append(
+                ("replay", f"after entry {entry.seq} the replay gives {now}, the entry says {says}")
+            )
+        if self.available < 0 or self.held < 0:
+            off.append(("negative", f"entry {entry.seq} leaves {now}"))
+        self.prev = entry.hash
+        self.expected_seq += 1
+        return off
+
+    def against(
+        self,
+        stored_available: int,
+        stored_held: int,
+        stored_seq: int | None,
+        stored_hash: bytes | None,
+    ) -> list[tuple[str, str]]:
+        """What the stored account says that the replay does not."""
+        off: list[tuple[str, str]] = []
+        if (self.available, self.held) != (stored_available, stored_held):
+            off.append(
+                (
+                    "balance",
+                    f"stored available={stored_available} held={stored_held}, replay of the "
+                    f"journal gives available={self.available} held={self.held}",
                 )
             )
-        if available < 0 or held < 0:
-            problems.append(
-                Discrepancy(
-                    account,
-                    "negative",
-                    f"entry {entry.seq} leaves available={available} held={held}",
-                )
+        entries = self.expected_seq - 1
+        if stored_seq is not None and stored_seq != entries:
+            off.append(
+                ("sequence", f"the account says {stored_seq} entries, the journal has {entries}")
             )
-        prev = entry.hash
-        expected_seq += 1
-    final: list[Discrepancy] = []
-    if (available, held) != (stored_available, stored_held):
-        final.append(
-            Discrepancy(
-                account,
-                "balance",
-                f"stored available={stored_available} "
-                f"held={stored_held}, replay of the journal gives available={available} "
-                f"held={held}",
-            )
-        )
-    if stored_seq is not None and stored_seq != expected_seq - 1:
-        final.append(
-            Discrepancy(
-                account,
-                "sequence",
-                f"the account says {stored_seq} entries, the journal has {expected_seq - 1}",
-            )
-        )
-    if stored_hash is not None and stored_hash != prev:
-        final.append(
-            Discrepancy(account, "chain", "the account's last hash is not the journal's last")
-        )
-    return problems.listed(account) + final
+        if stored_hash is not None and stored_hash != self.prev:
+            off.append(("chain", "the account's last hash is not the journal's last"))
+        return off
 
 
 class _Findings:
