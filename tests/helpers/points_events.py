@@ -80,3 +80,8 @@ def raw_envelope(
         "subject": str(member_id),
         "data": {"member_id": str(member_id), **(data or {})},
     }
+
+
+def with_data(event: dict[str, Any], **fields: Any) -> dict[str, Any]:
+    """A copy of ``event`` whose data says otherwise (for data that no longer fits)."""
+    return {**event, "data": {**event["data"], **fields}}

@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests.helpers.points_db import points_engine
-from tests.helpers.points_events import envelope, raw_envelope
+from tests.helpers.points_events import envelope, raw_envelope, with_data
 
 
 def test_hours_are_paid_per_hour_prorated_by_minutes(set_rule, run_batch, balance_of, reconciled):
@@ -76,7 +76,7 @@ def test_unknown_and_malformed_events_are_kept_for_inspection(run_batch, client,
     member = uuid.uuid4()
     odd = raw_envelope("parcel.delivered", member)
     broken = {"type": "report.verified", "data": {}}
-    no_minutes = raw_envelope("hours.approved", member)
+    no_minutes = with_data(envelope("hours.approved", member, {"minutes": 5}), minutes=None)
     result = run_batch([odd, broken, no_minutes])
     assert result["parked"] == 3 and result["paid"] == 0
     assert run_batch([odd])["parked"] == 0  # kept once, not twice
@@ -342,7 +342,7 @@ def test_bad_minutes_or_a_date_past_the_calendar_are_parked_without_splitting_th
     member = uuid.uuid4()
     batch = [
         envelope("hours.approved", member, {"minutes": 30}),
-        raw_envelope("hours.approved", member, {"minutes": "half an hour"}),
+        with_data(envelope("hours.approved", member, {"minutes": 5}), minutes="half an hour"),
         envelope(
             "hours.approved", member, {"minutes": 5}, occurred_at=datetime(9999, 6, 1, tzinfo=UTC)
         ),

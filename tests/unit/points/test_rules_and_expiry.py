@@ -1,13 +1,15 @@
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from common.errors import Conflict, Invalid
 from services.points.domain import holds as hold_rules
 from services.points.domain.expiry import NEVER, ExpiryPolicy
+from services.points.domain.ledger import InsufficientPoints
 from services.points.domain.lots import NotEnoughInLots, take
 from services.points.domain.rules import BadEvent, Rule, award_day, base_points, capped
 
@@ -87,3 +89,44 @@ def test_a_hold_ends_once():
         hold_rules.end(hold_rules.CAPTURED, hold_rules.RELEASED)
     with pytest.raises(hold_rules.HoldNotActive):
         hold_rules.end(hold_rules.EXPIRED, hold_rules.CAPTURED)
+
+
+NOW = datetime(2026, 5, 1, 12, tzinfo=UTC)
+
+
+def _deadline(deadline=None, ttl_seconds=None):
+    return hold_rules.deadline_of(NOW, deadline, ttl_seconds, default_seconds=900, max_seconds=3600)
+
+
+def test_a_hold_lasts_its_ttl_or_the_default_or_until_its_deadline():
+    assert _deadline() == NOW + timedelta(seconds=900)
+    assert _deadline(ttl_seconds=60) == NOW + timedelta(seconds=60)
+    assert _deadline(NOW + timedelta(minutes=30)) == NOW + timedelta(minutes=30)
+
+
+@pytest.mark.parametrize(
+    ("deadline", "ttl_seconds", "field"),
+    [
+        (None, 3601, "ttl_seconds"),
+        (None, 10**30, "ttl_seconds"),  # refused before the date arithmetic overflows
+        (NOW, None, "deadline"),
+        (NOW + timedelta(seconds=3601), None, "deadline"),
+    ],
+)
+def test_a_hold_deadline_outside_now_and_the_longest_hold_is_invalid(deadline, ttl_seconds, field):
+    with pytest.raises(Invalid) as caught:
+        _deadline(deadline, ttl_seconds)
+    assert caught.value.kind == "validation-error" and field in (caught.value.errors or {})
+
+
+def test_a_hold_past_its_deadline_cannot_be_captured():
+    hold_rules.check_capture(NOW + timedelta(seconds=1), NOW)
+    with pytest.raises(hold_rules.HoldNotActive) as caught:
+        hold_rules.check_capture(NOW, NOW)
+    assert caught.value.extra == {"status": hold_rules.EXPIRED}
+
+
+def test_not_enough_points_is_a_conflict_naming_what_is_available_and_needed():
+    error = InsufficientPoints(available=3, wanted=5)
+    assert isinstance(error, Conflict) and error.kind == "insufficient-points"
+    assert error.extra == {"available": 3, "needed": 5}
