@@ -134,4 +134,7 @@ def expire_lots() -> int:
 
 @runs_in_app("services.points")
 def purge_idempotency_keys() -> int:
-    return purge_expired_keys(session(), plumbing.idempotency_keys)
+    # purge_expired_keys still commits on its own (common/idempotency.py); the unit of work
+    # is the rule every job keeps, and makes its commit the only one once that one goes
+    with unit_of_work(session()) as db:
+        return purge_expired_keys(db, plumbing.idempotency_keys)

@@ -65,22 +65,18 @@ def top(
     period: str,
     limit: int,
     rebuild: Callable[[], list[tuple[uuid.UUID, int]]],
-) -> tuple[list[tuple[uuid.UUID, int]], bool]:
-    """The board's top ``limit`` (member, points); rebuilt from ``rebuild()`` when missing.
-    Also says whether it was rebuilt."""
+) -> list[tuple[uuid.UUID, int]]:
+    """The board's top ``limit`` (member, points); rebuilt from ``rebuild()`` when missing."""
     key = board_key(organization_id, period)
-    rebuilt = False
     if not redis.exists(key):
         scores = rebuild()
-        rebuilt = True
-        if scores:
-            with redis.pipeline() as pipe:
-                pipe.delete(key)
-                pipe.zadd(key, {str(m): p for m, p in scores})
-                pipe.expire(key, REBUILT_TTL)
-                pipe.execute()
-        else:
-            return [], rebuilt
+        if not scores:
+            return []
+        with redis.pipeline() as pipe:
+            pipe.delete(key)
+            pipe.zadd(key, {str(m): p for m, p in scores})
+            pipe.expire(key, REBUILT_TTL)
+            pipe.execute()
     # with scores, members come as bytes beside their float scores (redis-py types say less)
     rows = cast(list[tuple[bytes, float]], redis.zrevrange(key, 0, limit - 1, withscores=True))
-    return [(uuid.UUID(m.decode()), int(s)) for m, s in rows], rebuilt
+    return [(uuid.UUID(m.decode()), int(s)) for m, s in rows]

@@ -36,8 +36,3 @@ def take(
     if wanted:
         raise NotEnoughInLots(f"the lots hold {points - wanted} of {points} points")
     return taken
-
-
-def expiring(lots: Mapping[datetime, int], limit: int = 3) -> list[tuple[datetime, int]]:
-    """The next ``limit`` lots to expire, soonest first."""
-    return sorted((e, n) for e, n in lots.items() if n > 0)[:limit]

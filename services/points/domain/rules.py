@@ -10,8 +10,6 @@ PER_EVENT: Final = "event"
 PER_HOUR: Final = "hour"
 PER: Final = (PER_EVENT, PER_HOUR)
 
-# The events that earn points; anything else is kept for inspection.
-EARNING_EVENTS: Final = ("hours.approved", "report.verified", "checkin.recorded", "task.completed")
 REVERSAL_EVENT: Final = "award.reversed"
 # Events the consumer takes that earn nothing by design (no rule may be set for them).
 EARNS_NOTHING: Final = (REVERSAL_EVENT,)

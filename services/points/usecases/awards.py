@@ -94,6 +94,8 @@ def handle_events(
 
 
 class _Batch:
+    """One batch on its way through the phases: what it claimed, parked and paid."""
+
     def __init__(
         self, session: Session, config: PointsConfig, tables: PlumbingTables, result: BatchResult
     ) -> None:

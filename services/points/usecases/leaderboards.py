@@ -65,7 +65,7 @@ def top(
 ) -> Leaderboard:
     """The month's top earners of an organisation (None: the district), from the board in
     Redis, which is rebuilt from the journal when missing."""
-    rows, _ = boards.top(
+    rows = boards.top(
         redis, organization_id, period, limit, lambda: scores(session, organization_id, period)
     )
     return Leaderboard(
