@@ -86,6 +86,17 @@ _UPSERT_DAILY = sa.text(
 )
 
 
+def lock_due(
+    session: Session, due_query: sa.Select[*tuple[Any, ...]], *, shards: int, now: datetime
+) -> tuple[list[Any], LedgerTx] | None:
+    """A batch of rows that are due (each names a ``member_id``) and their members' accounts
+    locked, for the periodic jobs; None when nothing is due."""
+    due = list(session.execute(due_query).all())
+    if not due:
+        return None
+    return due, LedgerTx(session, [row.member_id for row in due], shards=shards, now=now)
+
+
 def shard_id(name: str, shard: int) -> str:
     return f"{name}:{shard:02d}"
 

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from services.points.adapters.models import Lot, Transfer
-from services.points.adapters.store import LedgerTx
+from services.points.adapters.store import LedgerTx, lock_due
 from services.points.config import PointsConfig
 from services.points.domain import ledger
 from services.points.domain.errors import invalid, key_reused
@@ -198,15 +198,13 @@ def _post_adjustment(
 def expire_lots(session: Session, config: PointsConfig, limit: int = 500) -> int:
     """Expire what is left of lots past their date (one batch); how many lots."""
     now = clock.now_utc()
-    due = session.execute(
-        sa.select(Lot.member_id, Lot.expires_at)
-        .where(Lot.remaining > 0, Lot.expires_at <= now)
-        .order_by(Lot.expires_at)
-        .limit(limit)
-    ).all()
-    if not due:
+    lots = sa.select(Lot.member_id, Lot.expires_at).where(Lot.remaining > 0, Lot.expires_at <= now)
+    found = lock_due(
+        session, lots.order_by(Lot.expires_at).limit(limit), shards=config.system_shards, now=now
+    )
+    if found is None:
         return 0
-    tx = LedgerTx(session, [r.member_id for r in due], shards=config.system_shards, now=now)
+    due, tx = found
     done = 0
     for member_id, expires_at in sorted((r.member_id, r.expires_at) for r in due):
         state = tx.with_lots(member_id)

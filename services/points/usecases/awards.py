@@ -45,6 +45,8 @@ _REFERENCE_FIELDS = ("hours_id", "report_id", "checkin_id", "task_id")
 
 @dataclass
 class BatchResult:
+    """What a batch did: counts for the job's summary, a note per event, scores for the boards."""
+
     received: int = 0
     duplicates: int = 0
     paid: int = 0

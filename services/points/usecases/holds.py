@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from common.errors import Conflict, NotFound
 from services.points.adapters.models import Hold
-from services.points.adapters.store import LedgerTx
+from services.points.adapters.store import LedgerTx, lock_due
 from services.points.config import PointsConfig
 from services.points.domain import holds as hold_rules
 from services.points.domain.errors import key_reused
@@ -207,15 +207,15 @@ def _end(tx: LedgerTx, hold: Hold, how: str) -> None:
 def expire(session: Session, config: PointsConfig, limit: int = 500) -> int:
     """Release the active holds past their deadline (one batch); how many."""
     now = clock.now_utc()
-    due = session.execute(
-        sa.select(Hold.id, Hold.member_id)
-        .where(Hold.status == hold_rules.ACTIVE, Hold.deadline < now)
-        .order_by(Hold.deadline)
-        .limit(limit)
-    ).all()
-    if not due:
+    overdue = sa.select(Hold.id, Hold.member_id).where(
+        Hold.status == hold_rules.ACTIVE, Hold.deadline < now
+    )
+    found = lock_due(
+        session, overdue.order_by(Hold.deadline).limit(limit), shards=config.system_shards, now=now
+    )
+    if found is None:
         return 0
-    tx = LedgerTx(session, [r.member_id for r in due], shards=config.system_shards, now=now)
+    due, tx = found
     holds = session.scalars(
         sa.select(Hold)
         .where(Hold.id.in_([r.id for r in due]))

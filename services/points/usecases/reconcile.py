@@ -27,6 +27,8 @@ from services.points.domain.ledger import CAPTURE, HOLD, RELEASE, Discrepancy
 
 @dataclass
 class ReconcileReport:
+    """What reconcile checked, and every discrepancy it found."""
+
     accounts: int = 0
     transfers: int = 0
     system_total: int = 0
