@@ -31,8 +31,11 @@ class VolunteersConfig:
     record_key: bytes
     open311_api_keys: tuple[str, ...]
     public_base_url: str
+    # the calendar of check-ins and of dates on the record (LOCAL_TIMEZONE)
     timezone: ZoneInfo
     pdf_font_file: str | None
+    # the suite's DISTRICT_TIMEZONE: the day the work was done, in hours.approved
+    district_timezone: ZoneInfo
 
     @classmethod
     def from_settings(cls, settings: Settings, config: Mapping[str, object]) -> VolunteersConfig:
@@ -96,6 +99,7 @@ class VolunteersConfig:
             ).rstrip("/"),
             timezone=zone,
             pdf_font_file=env.get("PDF_FONT_FILE", "").strip() or None,
+            district_timezone=settings.district_timezone,
         )
 
 
