@@ -14,10 +14,14 @@ from common.events import Event
 from common.jobs import json_queue
 from common.outbox import OutboxRelay
 from services.volunteers.adapters.models import plumbing
-from tests.conftest import engine_for
-from tests.integration.volunteers.test_checkins import check_in, current_code
-from tests.integration.volunteers.test_hours import log
-from tests.integration.volunteers.test_reports import act, report
+from tests.integration.volunteers.helpers import (
+    act,
+    check_in,
+    current_code,
+    engine_for,
+    log,
+    report,
+)
 
 
 def unsent() -> int:

@@ -5,26 +5,13 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from tests.integration.volunteers.conftest import outbox_events, run_together
-
-
-def iso(moment: datetime) -> str:
-    return moment.isoformat()
-
-
-def log(client, who, org_id, start, minutes=120, **extra):
-    body = {
-        "organization_id": org_id,
-        "started_at": iso(start),
-        "ended_at": iso(start + timedelta(minutes=minutes)),
-        "description": "elder visit",
-        **extra,
-    }
-    return client.post("/api/v1/hours", json=body, headers=who.headers)
-
-
-def two_hours_ago() -> datetime:
-    return datetime.now(UTC).replace(microsecond=0) - timedelta(hours=3)
+from tests.integration.volunteers.helpers import (
+    iso,
+    log,
+    outbox_events,
+    run_together,
+    two_hours_ago,
+)
 
 
 def test_log_two_hours_and_approve_emits_one_event(client, world, volunteers_app):

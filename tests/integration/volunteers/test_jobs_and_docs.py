@@ -10,9 +10,7 @@ import sqlalchemy as sa
 
 from common.scheduler import collect_jobs
 from services.volunteers.usecases import photos
-from tests.conftest import engine_for
-from tests.integration.volunteers.test_photos import jpeg_with_gps, upload
-from tests.integration.volunteers.test_reports import report
+from tests.integration.volunteers.helpers import engine_for, jpeg_with_gps, report, upload
 
 
 def test_orphaned_photo_files_are_swept(client, world, uploads, volunteers_app):
