@@ -9,7 +9,7 @@ from marshmallow import post_load
 from common.pagination import PageArgs
 from common.validation import Instant
 from services.volunteers.api.routing import Routes
-from services.volunteers.usecases.support import PageQuery
+from services.volunteers.usecases.paging import PageQuery
 
 __all__ = ["Instant", "PageIn", "blueprints"]
 

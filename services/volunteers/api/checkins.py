@@ -20,7 +20,7 @@ from services.volunteers.api.routing import routes
 from services.volunteers.config import config
 from services.volunteers.usecases import checkins
 from services.volunteers.usecases.checkins import qr_payload
-from services.volunteers.usecases.support import PageQuery
+from services.volunteers.usecases.paging import PageQuery
 
 blp = routes("checkins", __name__, url_prefix="/api/v1", description="Station check-ins")
 

@@ -14,15 +14,9 @@ from common.errors import Conflict, Invalid, NotFound
 from common.tokens import Principal
 from services.volunteers.adapters.models import Activity, ActivitySignup
 from services.volunteers.usecases.members import ensure_member
+from services.volunteers.usecases.paging import PageQuery, filtered, page
+from services.volunteers.usecases.rows import added, found_or_error, locked, now_utc
 from services.volunteers.usecases.scope import organization_named, require_scope
-from services.volunteers.usecases.support import (
-    PageQuery,
-    added,
-    found_or_error,
-    locked,
-    now_utc,
-    page,
-)
 
 
 @dataclass(frozen=True)
@@ -47,28 +41,25 @@ def create_activity(db: Session, principal: Principal, command: NewActivity) -> 
     require_scope(db, principal, command.organization_id)
     if command.ends_at <= command.starts_at:
         raise Invalid.field("ends_at", "The end must be after the start.")
-    return added(
-        db,
-        Activity(
-            id=uuid.uuid4(),
-            created_by=principal.id,
-            signup_count=0,
-            title=command.title,
-            organization_id=command.organization_id,
-            starts_at=command.starts_at,
-            ends_at=command.ends_at,
-            capacity=command.capacity,
-            location=command.location,
-            description=command.description,
-        ),
+    activity = Activity(
+        id=uuid.uuid4(),
+        created_by=principal.id,
+        signup_count=0,
+        title=command.title,
+        organization_id=command.organization_id,
+        starts_at=command.starts_at,
+        ends_at=command.ends_at,
+        capacity=command.capacity,
+        location=command.location,
+        description=command.description,
     )
+    return added(db, activity)
 
 
 def list_activities(db: Session, query: ActivityQuery) -> dict[str, Any]:
     """Activities, soonest first (every member may see them)."""
     select = sa.select(Activity).order_by(Activity.starts_at, Activity.id)
-    if query.organization_id:
-        select = select.where(Activity.organization_id == query.organization_id)
+    select = filtered(select, (Activity.organization_id, query.organization_id))
     if query.starts_after:
         select = select.where(Activity.starts_at >= query.starts_after)
     return page(db, select, query, Activity.starts_at, Activity.id)

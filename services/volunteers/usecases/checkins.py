@@ -11,15 +11,15 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from common.errors import Conflict, Invalid
-from common.outbox import emit
 from common.tokens import Principal
-from services.volunteers.adapters.models import Checkin, Organization, plumbing
+from services.volunteers.adapters.models import Checkin, Organization
 from services.volunteers.config import VolunteersConfig
 from services.volunteers.domain.geo import haversine_m
 from services.volunteers.domain.signing import StationCode, check_station_code, issue_station_code
 from services.volunteers.usecases.members import ensure_member
+from services.volunteers.usecases.paging import PageQuery, page
+from services.volunteers.usecases.rows import announce, found_or_error, now_utc
 from services.volunteers.usecases.scope import require_scope
-from services.volunteers.usecases.support import PageQuery, found_or_error, now_utc, page
 from suite.events import CheckinRecorded
 
 QR_PREFIX = "civic-checkin:"
@@ -109,14 +109,16 @@ def check_in(db: Session, principal: Principal, command: CheckIn, cfg: Volunteer
         raise Conflict(
             "You have already checked in at this station today.", kind="already-checked-in"
         ) from None
-    recorded = CheckinRecorded(
-        checkin_id=checkin.id,
-        member_id=principal.id,
-        station_id=station.id,
-        organization_id=checkin.organization_id,
-        day=checkin.day,
+    announce(
+        db,
+        CheckinRecorded(
+            checkin_id=checkin.id,
+            member_id=principal.id,
+            station_id=station.id,
+            organization_id=checkin.organization_id,
+            day=checkin.day,
+        ),
     )
-    emit(db, plumbing.outbox, recorded.event(principal.id))
     return checkin
 
 

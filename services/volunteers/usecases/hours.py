@@ -17,6 +17,8 @@ from common.tokens import Principal
 from services.volunteers.adapters.models import Activity, HoursEntry, Member, plumbing
 from services.volunteers.domain import hours as hours_rules
 from services.volunteers.usecases.members import ensure_member, ensure_member_id
+from services.volunteers.usecases.paging import PageQuery, filtered, page
+from services.volunteers.usecases.rows import added, announce, found_or_error, locked, now_utc
 from services.volunteers.usecases.scope import (
     is_coordinator,
     organization_named,
@@ -24,15 +26,9 @@ from services.volunteers.usecases.scope import (
     require_scope,
     scope_filter,
 )
-from services.volunteers.usecases.support import (
-    PageQuery,
-    added,
-    found_or_error,
-    locked,
-    now_utc,
-    page,
-)
 from suite.events import HoursApproved, HoursRejected
+
+NOT_YOURS = "These hours are not yours or in your scope."
 
 
 @dataclass(frozen=True)
@@ -114,34 +110,26 @@ def log_hours(
     else:
         ensure_member_id(db, member_id)
     _refuse_overlap(db, member_id, command)
-    return added(
-        db,
-        HoursEntry(
-            id=uuid.uuid4(),
-            member_id=member_id,
-            organization_id=organization_id,
-            activity_id=activity.id if activity else None,
-            started_at=command.started_at,
-            ended_at=command.ended_at,
-            minutes=minutes,
-            description=command.description or "",
-            source=source,
-            status="pending",
-            entered_by=principal.id,
-        ),
+    entry = HoursEntry(
+        id=uuid.uuid4(),
+        member_id=member_id,
+        organization_id=organization_id,
+        activity_id=activity.id if activity else None,
+        started_at=command.started_at,
+        ended_at=command.ended_at,
+        minutes=minutes,
+        description=command.description or "",
+        source=source,
+        status="pending",
+        entered_by=principal.id,
     )
+    return added(db, entry)
 
 
 def visible_hours(db: Session, principal: Principal, hours_id: uuid.UUID) -> HoursEntry:
     """One entry: its member's, or in a coordinator's scope."""
     entry = found_or_error(db, HoursEntry, hours_id, "hours entry")
-    require_own_or_in_scope(
-        db,
-        principal,
-        entry.member_id,
-        entry.organization_id,
-        "These hours are not yours or in your scope.",
-    )
+    require_own_or_in_scope(db, principal, entry.member_id, entry.organization_id, NOT_YOURS)
     return entry
 
 
@@ -162,10 +150,11 @@ def list_hours(db: Session, principal: Principal, query: HoursQuery) -> dict[str
         if member_id and member_id != principal.id:
             raise Forbidden("Only coordinators see other members' hours.")
         select = select.where(HoursEntry.member_id == principal.id)
-    if query.status:
-        select = select.where(HoursEntry.status == query.status)
-    if query.organization_id:
-        select = select.where(HoursEntry.organization_id == query.organization_id)
+    select = filtered(
+        select,
+        (HoursEntry.status, query.status),
+        (HoursEntry.organization_id, query.organization_id),
+    )
     return page(db, select, query, HoursEntry.created_at, HoursEntry.id, descending=True)
 
 
@@ -214,13 +203,15 @@ def reject_hours(db: Session, principal: Principal, hours_id: uuid.UUID, reason:
     """Reject pending hours with a reason, which ``hours.rejected`` carries to the member."""
     entry = _decidable(db, principal, hours_id)
     _decide(db, principal, entry, status="rejected", reject_reason=reason)
-    rejected = HoursRejected(
-        hours_id=entry.id,
-        member_id=entry.member_id,
-        organization_id=entry.organization_id,
-        minutes=entry.minutes,
-        reason=reason,
-        rejected_by=principal.id,
+    announce(
+        db,
+        HoursRejected(
+            hours_id=entry.id,
+            member_id=entry.member_id,
+            organization_id=entry.organization_id,
+            minutes=entry.minutes,
+            reason=reason,
+            rejected_by=principal.id,
+        ),
     )
-    emit(db, plumbing.outbox, rejected.event(entry.member_id))
     return entry

@@ -11,11 +11,11 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 
 from common.errors import Conflict, Forbidden, Invalid, NotFound
-from common.outbox import emit
 from common.tokens import Principal
-from services.volunteers.adapters.models import HoursEntry, Member, plumbing
+from services.volunteers.adapters.models import HoursEntry, Member
+from services.volunteers.usecases.paging import PageQuery, page
+from services.volunteers.usecases.rows import announce, found_or_error, locked, now_utc
 from services.volunteers.usecases.scope import organization_named, scope_filter, scope_query
-from services.volunteers.usecases.support import PageQuery, found_or_error, locked, now_utc, page
 from suite.events import MemberUpdated
 
 # a field left out of a profile update: distinct from None, which clears a field
@@ -105,7 +105,7 @@ def update_profile(db: Session, principal: Principal, change: ProfileChange) -> 
             home_community_id=member.home_community_id,
             display_name=member.display_name,
         )
-        emit(db, plumbing.outbox, updated.event(member.id))
+        announce(db, updated)
     db.flush()
     return member
 

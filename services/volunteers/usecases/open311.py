@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from common.errors import Forbidden, Malformed, NotFound
 from services.volunteers.adapters.models import Organization, Report, ReportCategory, ReportPhoto
 from services.volunteers.usecases.reports import area_for, category_named, find_duplicate
-from services.volunteers.usecases.support import added, now_utc
+from services.volunteers.usecases.rows import added, now_utc
 
 MAX_REQUESTS = 1000
 DEFAULT_WINDOW = timedelta(days=90)
@@ -136,24 +136,22 @@ def create_request(db: Session, command: NewRequest, api_keys: tuple[str, ...]) 
     client = "key:" + hashlib.sha256(supplied).hexdigest()[:12]
     now = now_utc()
     category_named(db, command.service_code)
-    return added(
-        db,
-        Report(
-            id=uuid.uuid4(),
-            reporter_id=None,
-            source="open311",
-            source_client=client,
-            category=command.service_code,
-            description=command.description,
-            lat=command.lat,
-            lng=command.long,
-            address=command.address_string or "",
-            organization_id=area_for(db, command.lat, command.long),
-            status="submitted",
-            duplicate_of=find_duplicate(db, command.service_code, command.lat, command.long, now),
-            reopen_count=0,
-        ),
+    report = Report(
+        id=uuid.uuid4(),
+        reporter_id=None,
+        source="open311",
+        source_client=client,
+        category=command.service_code,
+        description=command.description,
+        lat=command.lat,
+        lng=command.long,
+        address=command.address_string or "",
+        organization_id=area_for(db, command.lat, command.long),
+        status="submitted",
+        duplicate_of=find_duplicate(db, command.service_code, command.lat, command.long, now),
+        reopen_count=0,
     )
+    return added(db, report)
 
 
 def media_photo(db: Session, photo_id: str) -> ReportPhoto:

@@ -22,7 +22,7 @@ from services.volunteers.config import VolunteersConfig
 from services.volunteers.domain import reports as report_rules
 from services.volunteers.domain.photos import CleanPhoto, clean_photo
 from services.volunteers.usecases.reports import locked_report, report_or_404, visible_report
-from services.volunteers.usecases.support import now_utc
+from services.volunteers.usecases.rows import now_utc
 
 
 def photo_path(upload_dir: Path, storage_key: str) -> Path:

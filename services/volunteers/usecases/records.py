@@ -25,7 +25,7 @@ from services.volunteers.domain.signing import (
     sign_record,
 )
 from services.volunteers.usecases.members import ensure_member
-from services.volunteers.usecases.support import locked
+from services.volunteers.usecases.rows import locked
 
 
 def _record_number() -> str:

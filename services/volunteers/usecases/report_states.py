@@ -10,13 +10,12 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from common.errors import Conflict, Forbidden
-from common.outbox import emit
 from common.tokens import Principal
-from services.volunteers.adapters.models import Report, plumbing
+from services.volunteers.adapters.models import Report
 from services.volunteers.domain import reports as report_rules
 from services.volunteers.usecases.reports import locked_report, report_or_404
+from services.volunteers.usecases.rows import announce, now_utc
 from services.volunteers.usecases.scope import organization_named, require_scope
-from services.volunteers.usecases.support import now_utc
 from suite.events import AwardReversed, ReportRejected, ReportResolved, ReportVerified
 
 
@@ -48,14 +47,14 @@ def verify_report(db: Session, principal: Principal, report_id: uuid.UUID) -> Re
     report.verified_at = now_utc()
     report.verified_by = principal.id
     if report.reporter_id is not None and report.duplicate_of is None:
-        event = ReportVerified(
+        verified = ReportVerified(
             report_id=report.id,
             member_id=report.reporter_id,
             organization_id=report.organization_id,
             category=report.category,
-        ).event(report.reporter_id)
-        emit(db, plumbing.outbox, event)
-        report.verified_event_id = event.id
+        )
+        # a later rejection names this event, to claw back what it paid
+        report.verified_event_id = announce(db, verified).id
     db.flush()
     return report
 
@@ -85,7 +84,7 @@ def resolve_report(
         resolved = ReportResolved(
             report_id=report.id, member_id=report.reporter_id, note=resolution.note or ""
         )
-        emit(db, plumbing.outbox, resolved.event(report.reporter_id))
+        announce(db, resolved)
     db.flush()
     return report
 
@@ -102,9 +101,9 @@ def reject_report(db: Session, principal: Principal, report_id: uuid.UUID, reaso
                 member_id=report.reporter_id,
                 reason=reason or "report rejected",
             )
-            emit(db, plumbing.outbox, reversed_award.event(report.reporter_id))
+            announce(db, reversed_award)
         rejected = ReportRejected(report_id=report.id, member_id=report.reporter_id, reason=reason)
-        emit(db, plumbing.outbox, rejected.event(report.reporter_id))
+        announce(db, rejected)
     db.flush()
     return report
 

@@ -19,22 +19,19 @@ from services.volunteers.adapters.models import Organization, Report, ReportCate
 from services.volunteers.domain import reports as report_rules
 from services.volunteers.domain.geo import bounding_box, haversine_m
 from services.volunteers.usecases.members import lock_member
+from services.volunteers.usecases.paging import PageQuery, filtered, page
+from services.volunteers.usecases.rows import added, found_or_error, locked, now_utc
 from services.volunteers.usecases.scope import (
     is_coordinator,
     organization_named,
     require_own_or_in_scope,
     scope_filter,
 )
-from services.volunteers.usecases.support import (
-    PageQuery,
-    added,
-    found_or_error,
-    locked,
-    now_utc,
-    page,
-)
 
 AREA_KINDS = ("street", "community", "grid")
+
+
+NOT_YOURS = "This report is not yours or in your scope."
 
 
 @dataclass(frozen=True)
@@ -176,23 +173,21 @@ def create_report(
         or area_for(db, command.lat, command.lng)
         or member.home_community_id
     )
-    return added(
-        db,
-        Report(
-            id=uuid.uuid4(),
-            reporter_id=principal.id,
-            source="app",
-            category=command.category,
-            description=command.description,
-            lat=command.lat,
-            lng=command.lng,
-            address=command.address or "",
-            organization_id=organization_id,
-            status="submitted",
-            duplicate_of=find_duplicate(db, command.category, command.lat, command.lng, now),
-            reopen_count=0,
-        ),
+    report = Report(
+        id=uuid.uuid4(),
+        reporter_id=principal.id,
+        source="app",
+        category=command.category,
+        description=command.description,
+        lat=command.lat,
+        lng=command.lng,
+        address=command.address or "",
+        organization_id=organization_id,
+        status="submitted",
+        duplicate_of=find_duplicate(db, command.category, command.lat, command.lng, now),
+        reopen_count=0,
     )
+    return added(db, report)
 
 
 # ---------------------------------------------------------------- who sees which
@@ -205,13 +200,7 @@ def report_or_404(db: Session, report_id: uuid.UUID) -> Report:
 def visible_report(db: Session, principal: Principal, report_id: uuid.UUID) -> Report:
     """One report: its reporter's, or in a coordinator's scope."""
     report = report_or_404(db, report_id)
-    require_own_or_in_scope(
-        db,
-        principal,
-        report.reporter_id,
-        report.organization_id,
-        "This report is not yours or in your scope.",
-    )
+    require_own_or_in_scope(db, principal, report.reporter_id, report.organization_id, NOT_YOURS)
     return report
 
 
@@ -222,12 +211,12 @@ def list_reports(db: Session, principal: Principal, query: ReportQuery) -> dict[
         select = select.where(Report.reporter_id == principal.id)
     else:
         select = select.where(scope_filter(principal, Report.organization_id))
-    if query.status:
-        select = select.where(Report.status == query.status)
-    if query.category:
-        select = select.where(Report.category == query.category)
-    if query.organization_id:
-        select = select.where(Report.organization_id == query.organization_id)
+    select = filtered(
+        select,
+        (Report.status, query.status),
+        (Report.category, query.category),
+        (Report.organization_id, query.organization_id),
+    )
     return page(db, select, query, Report.created_at, Report.id, descending=True)
 
 

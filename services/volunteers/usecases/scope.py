@@ -17,7 +17,8 @@ from sqlalchemy.orm import Session, aliased
 from common.errors import Forbidden, Invalid
 from common.tokens import Principal
 from services.volunteers.adapters.models import Organization
-from services.volunteers.usecases.support import PageQuery, added, found_or_error, page
+from services.volunteers.usecases.paging import PageQuery, filtered, page
+from services.volunteers.usecases.rows import added, found_or_error
 
 
 def is_coordinator(principal: Principal) -> bool:
@@ -116,27 +117,24 @@ def create_organization(db: Session, command: NewOrganization) -> Organization:
             "The parent organisation does not exist.",
             errors={"parent_id": ["No organisation has this id."]},
         )
-    return added(
-        db,
-        Organization(
-            id=uuid.uuid4(),
-            name=command.name,
-            kind=command.kind,
-            parent_id=command.parent_id,
-            lat=command.lat,
-            lng=command.lng,
-            radius_m=command.radius_m,
-        ),
+    organization = Organization(
+        id=uuid.uuid4(),
+        name=command.name,
+        kind=command.kind,
+        parent_id=command.parent_id,
+        lat=command.lat,
+        lng=command.lng,
+        radius_m=command.radius_m,
     )
+    return added(db, organization)
 
 
 def list_organizations(db: Session, query: OrganizationQuery) -> dict[str, Any]:
     """Organisations by name (everyone may see the tree)."""
     select = sa.select(Organization).order_by(Organization.name, Organization.id)
-    if query.kind:
-        select = select.where(Organization.kind == query.kind)
-    if query.parent_id:
-        select = select.where(Organization.parent_id == query.parent_id)
+    select = filtered(
+        select, (Organization.kind, query.kind), (Organization.parent_id, query.parent_id)
+    )
     return page(db, select, query, Organization.name, Organization.id)
 
 

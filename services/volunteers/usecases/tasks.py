@@ -11,25 +11,18 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from common.errors import Forbidden, NotFound
-from common.outbox import emit
 from common.tokens import Principal
-from services.volunteers.adapters.models import Task, plumbing
+from services.volunteers.adapters.models import Task
 from services.volunteers.domain import tasks as task_rules
 from services.volunteers.usecases.members import ensure_member
+from services.volunteers.usecases.paging import PageQuery, filtered, page
+from services.volunteers.usecases.rows import added, announce, found_or_error, locked, now_utc
 from services.volunteers.usecases.scope import (
     in_scope,
     is_coordinator,
     organization_named,
     require_scope,
     scope_filter,
-)
-from services.volunteers.usecases.support import (
-    PageQuery,
-    added,
-    found_or_error,
-    locked,
-    now_utc,
-    page,
 )
 from suite.events import TaskCompleted
 
@@ -54,19 +47,17 @@ class TaskQuery(PageQuery):
 def create_task(db: Session, principal: Principal, command: NewTask) -> Task:
     organization_named(db, command.organization_id, "organization_id")
     require_scope(db, principal, command.organization_id)
-    return added(
-        db,
-        Task(
-            id=uuid.uuid4(),
-            posted_by=principal.id,
-            status="open",
-            organization_id=command.organization_id,
-            kind=command.kind,
-            title=command.title,
-            description=command.description,
-            due_at=command.due_at,
-        ),
+    task = Task(
+        id=uuid.uuid4(),
+        posted_by=principal.id,
+        status="open",
+        organization_id=command.organization_id,
+        kind=command.kind,
+        title=command.title,
+        description=command.description,
+        due_at=command.due_at,
     )
+    return added(db, task)
 
 
 def task_or_404(db: Session, task_id: uuid.UUID) -> Task:
@@ -96,12 +87,12 @@ def list_tasks(db: Session, principal: Principal, query: TaskQuery) -> dict[str,
         )
     else:
         select = select.where(sa.or_(Task.status == "open", Task.claimed_by == principal.id))
-    if query.status:
-        select = select.where(Task.status == query.status)
-    if query.kind:
-        select = select.where(Task.kind == query.kind)
-    if query.organization_id:
-        select = select.where(Task.organization_id == query.organization_id)
+    select = filtered(
+        select,
+        (Task.status, query.status),
+        (Task.kind, query.kind),
+        (Task.organization_id, query.organization_id),
+    )
     return page(db, select, query, Task.created_at, Task.id, descending=True)
 
 
@@ -149,13 +140,15 @@ def confirm_task(db: Session, principal: Principal, task_id: uuid.UUID) -> Task:
     task = _acted_on(db, principal, task_id, "confirm")
     task.confirmed_by, task.confirmed_at = principal.id, now_utc()
     assert task.claimed_by is not None
-    completed = TaskCompleted(
-        task_id=task.id,
-        member_id=task.claimed_by,
-        organization_id=task.organization_id,
-        kind=task.kind,
+    announce(
+        db,
+        TaskCompleted(
+            task_id=task.id,
+            member_id=task.claimed_by,
+            organization_id=task.organization_id,
+            kind=task.kind,
+        ),
     )
-    emit(db, plumbing.outbox, completed.event(task.claimed_by))
     db.flush()
     return task
 

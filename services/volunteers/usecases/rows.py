@@ -1,16 +1,18 @@
-"""What every area's use cases share: the clock, row locks, lookups and pages."""
+"""What every area's use cases do with rows: read the clock, lock, look up, add, announce."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import uuid
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from common.errors import NotFound
-from common.pagination import keyset_page
+from common.events import Event
+from common.outbox import emit
+from services.volunteers.adapters.models import plumbing
 
 Row = TypeVar("Row")
 
@@ -46,17 +48,16 @@ def added(db: Session, row: Row) -> Row:
     return row
 
 
-@dataclass(frozen=True)
-class PageQuery:
-    """A list's page: at most ``limit`` items after ``cursor``."""
+class AboutMember(Protocol):
+    """An event contract (``suite.events``): each one names the member it is about."""
 
-    limit: int = 20
-    cursor: str | None = None
+    @property
+    def member_id(self) -> uuid.UUID: ...
+
+    def event(self, subject: str | uuid.UUID) -> Event: ...
 
 
-def page(
-    db: Session, query: sa.Select[Any], wanted: PageQuery, *keys: Any, descending: bool = False
-) -> dict[str, Any]:
-    """One page of ``query`` (ordered by ``keys``), as ``{"items", "next_cursor"}``."""
-    args = {"limit": wanted.limit, "cursor": wanted.cursor}
-    return keyset_page(db, query, args, *keys, descending=descending)
+def announce(db: Session, contract: AboutMember) -> Event:
+    """Write ``contract`` to the outbox, in the transaction of the change it reports; the
+    envelope's subject is the member it is about."""
+    return emit(db, plumbing.outbox, contract.event(contract.member_id))
