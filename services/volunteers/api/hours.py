@@ -70,6 +70,10 @@ class HoursQuery(PageArgs):
 class RejectIn(Schema):
     reason = fields.String(required=True, validate=validate.Length(min=1, max=1000))
 
+    @post_load
+    def _rejection(self, data: dict[str, Any], **_: Any) -> hours.Rejection:
+        return hours.Rejection(**data)
+
 
 @blp.post("/hours")
 @require_auth
@@ -113,6 +117,6 @@ def approve_hours(hours_id: uuid.UUID) -> HoursEntry:
 @transactional
 @blp.arguments(RejectIn)
 @blp.response(200, HoursOut)
-def reject_hours(data: dict[str, Any], hours_id: uuid.UUID) -> HoursEntry:
+def reject_hours(rejection: hours.Rejection, hours_id: uuid.UUID) -> HoursEntry:
     """Reject pending hours with a reason (coordinator in scope)"""
-    return hours.reject_hours(session(), current_principal(), hours_id, data["reason"])
+    return hours.reject_hours(session(), current_principal(), hours_id, rejection)

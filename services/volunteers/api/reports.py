@@ -101,13 +101,25 @@ class ReportQuery(PageArgs):
 class ReasonIn(Schema):
     reason = fields.String(required=True, validate=validate.Length(min=1, max=1000))
 
+    @post_load
+    def _rejection(self, data: dict[str, Any], **_: Any) -> report_states.Rejection:
+        return report_states.Rejection(**data)
+
 
 class ReopenIn(Schema):
     reason = fields.String(load_default=None, validate=validate.Length(max=1000))
 
+    @post_load
+    def _reopening(self, data: dict[str, Any], **_: Any) -> report_states.Reopening:
+        return report_states.Reopening(**data)
+
 
 class NoteIn(Schema):
     note = fields.String(load_default=None, validate=validate.Length(max=2000))
+
+    @post_load
+    def _dispatch(self, data: dict[str, Any], **_: Any) -> report_states.Dispatch:
+        return report_states.Dispatch(**data)
 
 
 class ResolveIn(Schema):
@@ -221,17 +233,20 @@ def get_photo(report_id: uuid.UUID, photo_id: uuid.UUID) -> Response:
 class AssignIn(Schema):
     organization_id = fields.UUID(required=True)
 
+    @post_load
+    def _assignment(self, data: dict[str, Any], **_: Any) -> report_states.Assignment:
+        return report_states.Assignment(**data)
+
 
 @blp.post("/reports/<uuid:report_id>/assign")
 @require_roles("coordinator")
 @transactional
 @blp.arguments(AssignIn)
 @blp.response(200, ReportOut)
-def assign_report(data: dict[str, Any], report_id: uuid.UUID) -> dict[str, Any]:
+def assign_report(assignment: report_states.Assignment, report_id: uuid.UUID) -> dict[str, Any]:
     """Hand an open report to another organisation (coordinator of both, or admin)"""
-    organization_id = data["organization_id"]
     return one_view(
-        report_states.assign_report(session(), current_principal(), report_id, organization_id)
+        report_states.assign_report(session(), current_principal(), report_id, assignment)
     )
 
 
@@ -249,10 +264,11 @@ def verify_report(report_id: uuid.UUID) -> dict[str, Any]:
 @transactional
 @blp.arguments(NoteIn)
 @blp.response(200, ReportOut)
-def dispatch_report(data: dict[str, Any], report_id: uuid.UUID) -> dict[str, Any]:
+def dispatch_report(dispatch: report_states.Dispatch, report_id: uuid.UUID) -> dict[str, Any]:
     """Dispatch a verified report to whoever fixes it (coordinator)"""
-    note = data["note"]
-    return one_view(report_states.dispatch_report(session(), current_principal(), report_id, note))
+    return one_view(
+        report_states.dispatch_report(session(), current_principal(), report_id, dispatch)
+    )
 
 
 @blp.post("/reports/<uuid:report_id>/resolve")
@@ -272,10 +288,11 @@ def resolve_report(resolution: report_states.Resolution, report_id: uuid.UUID) -
 @transactional
 @blp.arguments(ReasonIn)
 @blp.response(200, ReportOut)
-def reject_report(data: dict[str, Any], report_id: uuid.UUID) -> dict[str, Any]:
+def reject_report(rejection: report_states.Rejection, report_id: uuid.UUID) -> dict[str, Any]:
     """Reject a report with a reason; a verified one's award is reversed (award.reversed)"""
-    reason = data["reason"]
-    return one_view(report_states.reject_report(session(), current_principal(), report_id, reason))
+    return one_view(
+        report_states.reject_report(session(), current_principal(), report_id, rejection)
+    )
 
 
 @blp.post("/reports/<uuid:report_id>/confirm")
@@ -295,9 +312,10 @@ def confirm_report(report_id: uuid.UUID) -> dict[str, Any]:
 @transactional
 @blp.arguments(ReopenIn)
 @blp.response(200, ReportOut)
-def reopen_report(data: dict[str, Any], report_id: uuid.UUID) -> dict[str, Any]:
+def reopen_report(reopening: report_states.Reopening, report_id: uuid.UUID) -> dict[str, Any]:
     """Reopen your resolved report (within 7 days): it returns to the coordinators' queue"""
+    window = config().reopen_days
     report = report_states.rider_action(
-        session(), current_principal(), report_id, "reopen", config().reopen_days, data["reason"]
+        session(), current_principal(), report_id, "reopen", window, reopening
     )
     return one_view(report)

@@ -67,6 +67,10 @@ class TaskQuery(PageArgs):
 class FinishIn(Schema):
     note = fields.String(load_default=None, validate=validate.Length(max=2000))
 
+    @post_load
+    def _finish(self, data: dict[str, Any], **_: Any) -> tasks.Finish:
+        return tasks.Finish(**data)
+
 
 @blp.post("/tasks")
 @require_roles("coordinator")
@@ -118,9 +122,9 @@ def release_task(task_id: uuid.UUID) -> Task:
 @transactional
 @blp.arguments(FinishIn)
 @blp.response(200, TaskOut)
-def finish_task(data: dict[str, Any], task_id: uuid.UUID) -> Task:
+def finish_task(finish: tasks.Finish, task_id: uuid.UUID) -> Task:
     """Report a task you claimed as done"""
-    return tasks.finish_task(session(), current_principal(), task_id, data["note"])
+    return tasks.finish_task(session(), current_principal(), task_id, finish)
 
 
 @blp.post("/tasks/<uuid:task_id>/confirm")

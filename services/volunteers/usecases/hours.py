@@ -43,6 +43,11 @@ class LogHours:
 
 
 @dataclass(frozen=True)
+class Rejection:
+    reason: str
+
+
+@dataclass(frozen=True)
 class HoursQuery(PageQuery):
     status: str | None = None
     member_id: uuid.UUID | None = None
@@ -199,9 +204,12 @@ def approve_hours(
     return entry
 
 
-def reject_hours(db: Session, principal: Principal, hours_id: uuid.UUID, reason: str) -> HoursEntry:
+def reject_hours(
+    db: Session, principal: Principal, hours_id: uuid.UUID, rejection: Rejection
+) -> HoursEntry:
     """Reject pending hours with a reason, which ``hours.rejected`` carries to the member."""
     entry = _decidable(db, principal, hours_id)
+    reason = rejection.reason
     _decide(db, principal, entry, status="rejected", reject_reason=reason)
     announce(
         db,

@@ -25,6 +25,26 @@ class Resolution:
     close_reason: str | None = None
 
 
+@dataclass(frozen=True)
+class Dispatch:
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class Rejection:
+    reason: str
+
+
+@dataclass(frozen=True)
+class Reopening:
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class Assignment:
+    organization_id: uuid.UUID
+
+
 def _decidable(db: Session, principal: Principal, report_id: uuid.UUID, action: str) -> Report:
     """The report locked for a coordinator in its scope, moved to the state ``action`` leads to."""
     report = report_or_404(db, report_id)
@@ -60,11 +80,11 @@ def verify_report(db: Session, principal: Principal, report_id: uuid.UUID) -> Re
 
 
 def dispatch_report(
-    db: Session, principal: Principal, report_id: uuid.UUID, note: str | None
+    db: Session, principal: Principal, report_id: uuid.UUID, dispatch: Dispatch
 ) -> Report:
     report = _decidable(db, principal, report_id, "dispatch")
     report.dispatched_at = now_utc()
-    report.dispatch_note = note
+    report.dispatch_note = dispatch.note
     db.flush()
     return report
 
@@ -89,9 +109,12 @@ def resolve_report(
     return report
 
 
-def reject_report(db: Session, principal: Principal, report_id: uuid.UUID, reason: str) -> Report:
+def reject_report(
+    db: Session, principal: Principal, report_id: uuid.UUID, rejection: Rejection
+) -> Report:
     """Reject a report; whatever its verification paid is clawed back."""
     report = _decidable(db, principal, report_id, "reject")
+    reason = rejection.reason
     report.rejected_at = now_utc()
     report.reject_reason = reason
     if report.reporter_id is not None:
@@ -109,9 +132,10 @@ def reject_report(db: Session, principal: Principal, report_id: uuid.UUID, reaso
 
 
 def assign_report(
-    db: Session, principal: Principal, report_id: uuid.UUID, organization_id: uuid.UUID
+    db: Session, principal: Principal, report_id: uuid.UUID, assignment: Assignment
 ) -> Report:
     """Hand an open report to another organisation (a coordinator of both, or an admin)."""
+    organization_id = assignment.organization_id
     report = report_or_404(db, report_id)
     # an unplaced report is the admins' (in_scope of None is false for everyone else)
     require_scope(db, principal, report.organization_id)
@@ -131,7 +155,7 @@ def rider_action(
     report_id: uuid.UUID,
     action: str,
     reopen_days: int,
-    reason: str | None = None,
+    reopening: Reopening | None = None,
 ) -> Report:
     """The reporter confirms a resolved report, or reopens it, within the window."""
     report = report_or_404(db, report_id)
@@ -147,7 +171,7 @@ def rider_action(
     else:
         report.status = report_rules.reopen_target(report.verified_at)
         report.reopened_at = now_utc()
-        report.reopen_reason = reason
+        report.reopen_reason = reopening.reason if reopening else None
         report.reopen_count += 1
         report.resolved_at = None
         report.close_reason = None

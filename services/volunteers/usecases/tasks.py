@@ -37,6 +37,11 @@ class NewTask:
 
 
 @dataclass(frozen=True)
+class Finish:
+    note: str | None = None
+
+
+@dataclass(frozen=True)
 class TaskQuery(PageQuery):
     status: str | None = None
     kind: str | None = None
@@ -128,9 +133,9 @@ def release_task(db: Session, principal: Principal, task_id: uuid.UUID) -> Task:
     return task
 
 
-def finish_task(db: Session, principal: Principal, task_id: uuid.UUID, note: str | None) -> Task:
+def finish_task(db: Session, principal: Principal, task_id: uuid.UUID, finish: Finish) -> Task:
     task = _acted_on(db, principal, task_id, "finish")
-    task.done_at, task.done_note = now_utc(), note
+    task.done_at, task.done_note = now_utc(), finish.note
     db.flush()
     return task
 
