@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -31,39 +32,21 @@ class VolunteersConfig:
     record_key: bytes
     open311_api_keys: tuple[str, ...]
     public_base_url: str
+    # the calendar of check-ins and of dates on the record (LOCAL_TIMEZONE)
     timezone: ZoneInfo
     pdf_font_file: str | None
+    # the suite's DISTRICT_TIMEZONE: the day the work was done, in hours.approved
+    district_timezone: ZoneInfo
 
     @classmethod
     def from_settings(cls, settings: Settings, config: Mapping[str, object]) -> VolunteersConfig:
         env = {**settings.extra, **{k: str(v) for k, v in config.items() if v is not None}}
 
-        def number(name: str, default: int, minimum: int = 1) -> int:
-            raw = env.get(name, "").strip() or str(default)
-            try:
-                value = int(raw)
-            except ValueError:
-                raise ConfigurationError(f"{name}={raw!r} is not a whole number") from None
-            if value < minimum:
-                raise ConfigurationError(f"{name} must be at least {minimum}")
-            return value
-
-        def secret_from(name: str) -> str:
-            inline = env.get(name, "").strip()
-            if inline:
-                return inline
-            path = env.get(name + "_FILE", "").strip()
-            if not path:
-                return ""
-            try:
-                return Path(path).read_text().strip()
-            except OSError as exc:
-                raise ConfigurationError(f"{name}_FILE={path} cannot be read: {exc}") from exc
-
+        number = partial(_number, env)
         secret = (
-            secret_from("VOLUNTEERS_SIGNING_SECRET")
+            _secret_from(env, "VOLUNTEERS_SIGNING_SECRET")
             or settings.internal_api_token
-            or secret_from("INTERNAL_API_TOKEN")
+            or _secret_from(env, "INTERNAL_API_TOKEN")
         )
         if not secret:
             raise ConfigurationError(
@@ -96,7 +79,33 @@ class VolunteersConfig:
             ).rstrip("/"),
             timezone=zone,
             pdf_font_file=env.get("PDF_FONT_FILE", "").strip() or None,
+            district_timezone=settings.district_timezone,
         )
+
+
+def _number(env: Mapping[str, str], name: str, default: int, minimum: int = 1) -> int:
+    raw = env.get(name, "").strip() or str(default)
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigurationError(f"{name}={raw!r} is not a whole number") from None
+    if value < minimum:
+        raise ConfigurationError(f"{name} must be at least {minimum}")
+    return value
+
+
+def _secret_from(env: Mapping[str, str], name: str) -> str:
+    """``name`` itself, else the contents of the file ``name_FILE`` names, else ""."""
+    inline = env.get(name, "").strip()
+    if inline:
+        return inline
+    path = env.get(name + "_FILE", "").strip()
+    if not path:
+        return ""
+    try:
+        return Path(path).read_text().strip()
+    except OSError as exc:
+        raise ConfigurationError(f"{name}_FILE={path} cannot be read: {exc}") from exc
 
 
 def config() -> VolunteersConfig:

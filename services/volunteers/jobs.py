@@ -8,8 +8,9 @@ from datetime import timedelta
 from common.app import session
 from common.jobs import runs_in_app
 from common.scheduler import PeriodicJob
-from services.volunteers import services
+from common.transaction import unit_of_work
 from services.volunteers.config import config
+from services.volunteers.usecases import photos
 
 log = logging.getLogger(__name__)
 
@@ -17,7 +18,8 @@ log = logging.getLogger(__name__)
 @runs_in_app("services.volunteers")
 def sweep_orphan_photos() -> int:
     """Remove photo files left without a database row (older than an hour)."""
-    removed = services.sweep_orphan_photos(session(), config().upload_dir, timedelta(hours=1))
+    with unit_of_work(session()) as db:
+        removed = photos.sweep_orphan_photos(db, config().upload_dir, timedelta(hours=1))
     if removed:
         log.info("removed %d orphaned photo files", removed)
     return removed

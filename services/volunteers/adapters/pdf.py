@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from typing import Any
 
 import segno
@@ -51,13 +52,21 @@ def render_record_pdf(record: dict[str, Any], font_file: str | None = None) -> b
     pdf.image(qr, x=150, y=12, w=45, h=45)
     pdf.set_y(62)
     pdf.set_font(family, size=10)
+    _entries_table(pdf, record["entries"], text)
+    pdf.ln(4)
+    pdf.set_font(family, size=8)
+    pdf.multi_cell(0, 4, text(f"Verify: {record['verification_url']}"))
+    return bytes(pdf.output())
+
+
+def _entries_table(pdf: FPDF, entries: list[dict[str, Any]], text: Callable[[Any], str]) -> None:
     widths = (28, 62, 55, 20, 25)
     for header, width in zip(
         ("Date", "Organisation", "Activity", "Minutes", "Approved by"), widths, strict=True
     ):
         pdf.cell(width, 7, text(header), border="B")
     pdf.ln()
-    for entry in record["entries"]:
+    for entry in entries:
         cells = (
             entry["date"].isoformat(),
             entry["organization_name"],
@@ -68,7 +77,3 @@ def render_record_pdf(record: dict[str, Any], font_file: str | None = None) -> b
         for value, width in zip(cells, widths, strict=True):
             pdf.cell(width, 6, text(value)[: int(width / 1.9)])
         pdf.ln()
-    pdf.ln(4)
-    pdf.set_font(family, size=8)
-    pdf.multi_cell(0, 4, text(f"Verify: {record['verification_url']}"))
-    return bytes(pdf.output())

@@ -2,14 +2,27 @@
 
 from __future__ import annotations
 
-from flask_smorest import Blueprint
+from typing import Any
 
+from marshmallow import post_load
+
+from common.pagination import PageArgs
 from common.validation import Instant
+from services.volunteers.api.routing import Routes
+from services.volunteers.usecases.paging import PageQuery
 
-__all__ = ["Instant", "blueprints"]
+__all__ = ["Instant", "PageIn", "blueprints"]
 
 
-def blueprints() -> list[Blueprint]:
+class PageIn(PageArgs):
+    """A bare page of a list: ``?limit=&cursor=``."""
+
+    @post_load
+    def _query(self, data: dict[str, Any], **_: Any) -> PageQuery:
+        return PageQuery(**data)
+
+
+def blueprints() -> list[Routes]:
     from services.volunteers.api.activities import blp as activities
     from services.volunteers.api.checkins import blp as checkins
     from services.volunteers.api.hours import blp as hours

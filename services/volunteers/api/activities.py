@@ -5,19 +5,19 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-import sqlalchemy as sa
 from flask import Response
-from flask_smorest import Blueprint
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields, post_load, validate
 
 from common.app import session
 from common.auth import current_principal, require_auth, require_roles
-from common.pagination import PageArgs, keyset_page, page_of
-from services.volunteers import services
+from common.pagination import PageArgs, page_of
+from common.transaction import transactional
 from services.volunteers.adapters.models import Activity, ActivitySignup
 from services.volunteers.api import Instant
+from services.volunteers.api.routing import routes
+from services.volunteers.usecases import activities
 
-blp = Blueprint("activities", __name__, url_prefix="/api/v1", description="Activities")
+blp = routes("activities", __name__, url_prefix="/api/v1", description="Activities")
 
 
 class ActivityIn(Schema):
@@ -28,6 +28,10 @@ class ActivityIn(Schema):
     capacity = fields.Integer(load_default=None, validate=validate.Range(min=1, max=100_000))
     location = fields.String(load_default="", validate=validate.Length(max=300))
     description = fields.String(load_default="", validate=validate.Length(max=5000))
+
+    @post_load
+    def _command(self, data: dict[str, Any], **_: Any) -> activities.NewActivity:
+        return activities.NewActivity(**data)
 
 
 class ActivityOut(Schema):
@@ -57,6 +61,10 @@ class ActivityQuery(PageArgs):
     organization_id = fields.UUID(load_default=None)
     starts_after = Instant(load_default=None)
 
+    @post_load
+    def _query(self, data: dict[str, Any], **_: Any) -> activities.ActivityQuery:
+        return activities.ActivityQuery(**data)
+
 
 class SignupOut(Schema):
     activity_id = fields.UUID()
@@ -66,25 +74,21 @@ class SignupOut(Schema):
 
 @blp.post("/activities")
 @require_roles("coordinator")
+@transactional
 @blp.arguments(ActivityIn)
 @blp.response(201, ActivityOut)
-def create_activity(data: dict[str, Any]) -> Activity:
+def create_activity(command: activities.NewActivity) -> Activity:
     """Publish an activity (coordinator, in scope)"""
-    return services.create_activity(session(), current_principal(), data)
+    return activities.create_activity(session(), current_principal(), command)
 
 
 @blp.get("/activities")
 @require_auth
 @blp.arguments(ActivityQuery, location="query")
 @blp.response(200, ActivityPage)
-def list_activities(args: dict[str, Any]) -> dict[str, Any]:
+def list_activities(query: activities.ActivityQuery) -> dict[str, Any]:
     """List activities, soonest first"""
-    query = sa.select(Activity).order_by(Activity.starts_at, Activity.id)
-    if args["organization_id"]:
-        query = query.where(Activity.organization_id == args["organization_id"])
-    if args["starts_after"]:
-        query = query.where(Activity.starts_at >= args["starts_after"])
-    return keyset_page(session(), query, args, Activity.starts_at, Activity.id)
+    return activities.list_activities(session(), query)
 
 
 @blp.get("/activities/<uuid:activity_id>")
@@ -92,21 +96,23 @@ def list_activities(args: dict[str, Any]) -> dict[str, Any]:
 @blp.response(200, ActivityOut)
 def get_activity(activity_id: uuid.UUID) -> Activity:
     """One activity"""
-    return services.activity_or_404(session(), activity_id)
+    return activities.activity_or_404(session(), activity_id)
 
 
 @blp.post("/activities/<uuid:activity_id>/signups")
 @require_auth
+@transactional
 @blp.response(201, SignupOut)
 def sign_up(activity_id: uuid.UUID) -> ActivitySignup:
     """Sign up for an activity"""
-    return services.sign_up(session(), current_principal(), activity_id)
+    return activities.sign_up(session(), current_principal(), activity_id)
 
 
 @blp.delete("/activities/<uuid:activity_id>/signups/me")
 @require_auth
+@transactional
 @blp.response(204)
 def cancel_signup(activity_id: uuid.UUID) -> Response:
     """Withdraw your sign-up"""
-    services.cancel_signup(session(), current_principal(), activity_id)
+    activities.cancel_signup(session(), current_principal(), activity_id)
     return Response(status=204)

@@ -7,23 +7,22 @@ import uuid
 from typing import Any
 
 import segno
-import sqlalchemy as sa
 from flask import Response
-from flask_smorest import Blueprint
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields, post_load, validate
 
 from common.app import session
 from common.auth import current_principal, require_auth, require_roles
-from common.pagination import PageArgs, keyset_page, page_of
-from services.volunteers import services
+from common.pagination import page_of
+from common.transaction import transactional
 from services.volunteers.adapters.models import Checkin
+from services.volunteers.api import PageIn
+from services.volunteers.api.routing import routes
 from services.volunteers.config import config
+from services.volunteers.usecases import checkins
+from services.volunteers.usecases.checkins import qr_payload
+from services.volunteers.usecases.paging import PageQuery
 
-blp = Blueprint("checkins", __name__, url_prefix="/api/v1", description="Station check-ins")
-
-
-def qr_payload(station_id: uuid.UUID, code: str) -> str:
-    return f"{services.QR_PREFIX}{station_id}:{code}"
+blp = routes("checkins", __name__, url_prefix="/api/v1", description="Station check-ins")
 
 
 class CodeOut(Schema):
@@ -46,6 +45,10 @@ class CheckinIn(Schema):
     lat = fields.Float(required=True, validate=validate.Range(min=-90, max=90))
     lng = fields.Float(required=True, validate=validate.Range(min=-180, max=180))
 
+    @post_load
+    def _command(self, data: dict[str, Any], **_: Any) -> checkins.CheckIn:
+        return checkins.CheckIn(**data)
+
 
 class CheckinOut(Schema):
     id = fields.UUID()
@@ -65,7 +68,7 @@ CheckinPage = page_of(CheckinOut)
 @blp.response(200, CodeOut)
 def station_code(station_id: uuid.UUID) -> dict[str, Any]:
     """The station's current check-in code (coordinator in scope); it rotates every few minutes"""
-    code = services.station_code(session(), current_principal(), station_id, config())
+    code = checkins.station_code(session(), current_principal(), station_id, config())
     return {
         "station_id": station_id,
         "code": code.code,
@@ -80,7 +83,7 @@ def station_code(station_id: uuid.UUID) -> dict[str, Any]:
 @blp.response(200, content_type="image/svg+xml")
 def station_code_svg(station_id: uuid.UUID) -> Response:
     """The station's current check-in code as a QR code (SVG), for the screen on its wall"""
-    code = services.station_code(session(), current_principal(), station_id, config())
+    code = checkins.station_code(session(), current_principal(), station_id, config())
     out = io.BytesIO()
     segno.make(qr_payload(station_id, code.code), error="m").save(
         out, kind="svg", scale=8, border=2, title="Check-in code"
@@ -93,22 +96,18 @@ def station_code_svg(station_id: uuid.UUID) -> Response:
 
 @blp.post("/checkins")
 @require_auth
+@transactional
 @blp.arguments(CheckinIn)
 @blp.response(201, CheckinOut)
-def check_in(data: dict[str, Any]) -> Checkin:
+def check_in(command: checkins.CheckIn) -> Checkin:
     """Check in at a station with its current code, from within its radius; once a day"""
-    return services.check_in(session(), current_principal(), data, config())
+    return checkins.check_in(session(), current_principal(), command, config())
 
 
 @blp.get("/checkins")
 @require_auth
-@blp.arguments(PageArgs, location="query")
+@blp.arguments(PageIn, location="query")
 @blp.response(200, CheckinPage)
-def my_checkins(args: dict[str, Any]) -> dict[str, Any]:
+def my_checkins(query: PageQuery) -> dict[str, Any]:
     """Your check-ins, newest first"""
-    query = (
-        sa.select(Checkin)
-        .where(Checkin.member_id == current_principal().id)
-        .order_by(Checkin.created_at.desc(), Checkin.id.desc())
-    )
-    return keyset_page(session(), query, args, Checkin.created_at, Checkin.id, descending=True)
+    return checkins.my_checkins(session(), current_principal(), query)

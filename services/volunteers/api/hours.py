@@ -5,20 +5,19 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-import sqlalchemy as sa
-from flask_smorest import Blueprint
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields, post_load, validate
 
 from common.app import session
 from common.auth import current_principal, require_auth, require_roles
-from common.pagination import PageArgs, keyset_page, page_of
-from common.problems import Problem
-from services.volunteers import services
+from common.pagination import PageArgs, page_of
+from common.transaction import transactional
 from services.volunteers.adapters.models import HOURS_SOURCES, HOURS_STATUSES, HoursEntry
 from services.volunteers.api import Instant
+from services.volunteers.api.routing import routes
 from services.volunteers.config import config
+from services.volunteers.usecases import hours
 
-blp = Blueprint("hours", __name__, url_prefix="/api/v1", description="Service hours")
+blp = routes("hours", __name__, url_prefix="/api/v1", description="Service hours")
 
 
 class HoursIn(Schema):
@@ -31,6 +30,10 @@ class HoursIn(Schema):
         load_default=None,
         metadata={"description": "a coordinator entering hours for a member; omit for your own"},
     )
+
+    @post_load
+    def _command(self, data: dict[str, Any], **_: Any) -> hours.LogHours:
+        return hours.LogHours(**data)
 
 
 class HoursOut(Schema):
@@ -59,49 +62,36 @@ class HoursQuery(PageArgs):
     member_id = fields.UUID(load_default=None)
     organization_id = fields.UUID(load_default=None)
 
+    @post_load
+    def _query(self, data: dict[str, Any], **_: Any) -> hours.HoursQuery:
+        return hours.HoursQuery(**data)
+
 
 class RejectIn(Schema):
     reason = fields.String(required=True, validate=validate.Length(min=1, max=1000))
 
+    @post_load
+    def _rejection(self, data: dict[str, Any], **_: Any) -> hours.Rejection:
+        return hours.Rejection(**data)
+
 
 @blp.post("/hours")
 @require_auth
+@transactional
 @blp.arguments(HoursIn)
 @blp.response(201, HoursOut)
-def log_hours(data: dict[str, Any]) -> HoursEntry:
+def log_hours(command: hours.LogHours) -> HoursEntry:
     """Log service hours (pending until a coordinator approves them)"""
-    return services.log_hours(session(), current_principal(), data, config())
+    return hours.log_hours(session(), current_principal(), command, config().self_log_days)
 
 
 @blp.get("/hours")
 @require_auth
 @blp.arguments(HoursQuery, location="query")
 @blp.response(200, HoursPage)
-def list_hours(args: dict[str, Any]) -> dict[str, Any]:
+def list_hours(query: hours.HoursQuery) -> dict[str, Any]:
     """List hours: your own, or (coordinators) those in your scope; newest first"""
-    principal = current_principal()
-    query = sa.select(HoursEntry).order_by(HoursEntry.created_at.desc(), HoursEntry.id.desc())
-    member_id = args["member_id"]
-    if services.is_coordinator(principal) and member_id != principal.id:
-        query = query.where(
-            sa.or_(
-                services.scope_filter(principal, HoursEntry.organization_id),
-                HoursEntry.member_id == principal.id,
-            )
-        )
-        if member_id:
-            query = query.where(HoursEntry.member_id == member_id)
-    else:
-        if member_id and member_id != principal.id:
-            raise Problem(403, "forbidden", "Only coordinators see other members' hours.")
-        query = query.where(HoursEntry.member_id == principal.id)
-    if args["status"]:
-        query = query.where(HoursEntry.status == args["status"])
-    if args["organization_id"]:
-        query = query.where(HoursEntry.organization_id == args["organization_id"])
-    return keyset_page(
-        session(), query, args, HoursEntry.created_at, HoursEntry.id, descending=True
-    )
+    return hours.list_hours(session(), current_principal(), query)
 
 
 @blp.get("/hours/<uuid:hours_id>")
@@ -109,25 +99,24 @@ def list_hours(args: dict[str, Any]) -> dict[str, Any]:
 @blp.response(200, HoursOut)
 def get_hours(hours_id: uuid.UUID) -> HoursEntry:
     """One hours entry (its member or a coordinator in scope)"""
-    db = session()
-    entry = services.hours_or_404(db, hours_id)
-    if not services.can_see_hours(db, current_principal(), entry):
-        raise Problem(403, "out-of-scope", "These hours are not yours or in your scope.")
-    return entry
+    return hours.visible_hours(session(), current_principal(), hours_id)
 
 
 @blp.post("/hours/<uuid:hours_id>/approve")
 @require_roles("coordinator")
+@transactional
 @blp.response(200, HoursOut)
 def approve_hours(hours_id: uuid.UUID) -> HoursEntry:
     """Approve pending hours (coordinator in scope); emits hours.approved"""
-    return services.approve_hours(session(), current_principal(), hours_id)
+    district = config().district_timezone
+    return hours.approve_hours(session(), current_principal(), hours_id, district)
 
 
 @blp.post("/hours/<uuid:hours_id>/reject")
 @require_roles("coordinator")
+@transactional
 @blp.arguments(RejectIn)
 @blp.response(200, HoursOut)
-def reject_hours(data: dict[str, Any], hours_id: uuid.UUID) -> HoursEntry:
+def reject_hours(rejection: hours.Rejection, hours_id: uuid.UUID) -> HoursEntry:
     """Reject pending hours with a reason (coordinator in scope)"""
-    return services.reject_hours(session(), current_principal(), hours_id, data["reason"])
+    return hours.reject_hours(session(), current_principal(), hours_id, rejection)

@@ -5,29 +5,37 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-import sqlalchemy as sa
-from flask_smorest import Blueprint
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields, post_load, validate
 
 from common.app import session
 from common.auth import current_principal, require_auth, require_roles
-from common.pagination import PageArgs, keyset_page, page_of
-from common.problems import Problem
-from services.volunteers import services
+from common.pagination import PageArgs, page_of
+from common.transaction import transactional
 from services.volunteers.adapters.models import Member
+from services.volunteers.api.routing import routes
+from services.volunteers.usecases import members
 
-blp = Blueprint("members", __name__, url_prefix="/api/v1", description="Members' profiles")
+blp = routes("members", __name__, url_prefix="/api/v1", description="Members' profiles")
 
 
 class RiderIn(Schema):
     platform = fields.String(required=True, validate=validate.Length(min=1, max=100))
     rider_id = fields.String(required=True, validate=validate.Length(min=1, max=100))
 
+    @post_load
+    def _rider(self, data: dict[str, Any], **_: Any) -> members.Rider:
+        return members.Rider(**data)
+
 
 class ProfileIn(Schema):
     display_name = fields.String(validate=validate.Length(min=1, max=200))
     home_community_id = fields.UUID(allow_none=True)
     rider = fields.Nested(RiderIn, allow_none=True)
+
+    @post_load
+    def _change(self, data: dict[str, Any], **_: Any) -> members.ProfileChange:
+        # only the fields sent change; the others stay as they are
+        return members.ProfileChange(**data)
 
 
 class RiderOut(Schema):
@@ -57,10 +65,18 @@ class MemberQuery(PageArgs):
     q = fields.String(load_default=None, validate=validate.Length(min=1, max=100))
     community_id = fields.UUID(load_default=None)
 
+    @post_load
+    def _query(self, data: dict[str, Any], **_: Any) -> members.MemberQuery:
+        return members.MemberQuery(**data)
+
 
 class PartyIn(Schema):
     branch = fields.String(required=True, validate=validate.Length(min=1, max=200))
     community_id = fields.UUID(required=True)
+
+    @post_load
+    def _registration(self, data: dict[str, Any], **_: Any) -> members.PartyRegistration:
+        return members.PartyRegistration(**data)
 
 
 def profile_view(member: Member) -> dict[str, Any]:
@@ -88,50 +104,30 @@ def profile_view(member: Member) -> dict[str, Any]:
 
 @blp.get("/me/profile")
 @require_auth
+@transactional
 @blp.response(200, ProfileOut)
 def my_profile() -> dict[str, Any]:
     """Your profile (created on first use)"""
-    db = session()
-    member = services.ensure_member(db, current_principal())
-    db.commit()
-    return profile_view(member)
+    return profile_view(members.ensure_member(session(), current_principal()))
 
 
 @blp.put("/me/profile")
 @require_auth
+@transactional
 @blp.arguments(ProfileIn)
 @blp.response(200, ProfileOut)
-def update_my_profile(data: dict[str, Any]) -> dict[str, Any]:
+def update_my_profile(change: members.ProfileChange) -> dict[str, Any]:
     """Change your display name, home community or rider details"""
-    member = services.update_profile(session(), current_principal(), data)
-    return profile_view(member)
+    return profile_view(members.update_profile(session(), current_principal(), change))
 
 
 @blp.get("/members")
 @require_roles("coordinator")
 @blp.arguments(MemberQuery, location="query")
 @blp.response(200, ProfilePage)
-def list_members(args: dict[str, Any]) -> dict[str, Any]:
+def list_members(query: members.MemberQuery) -> dict[str, Any]:
     """Members whose home or party community is in your scope (coordinator), by name"""
-    principal = current_principal()
-    query = (
-        sa.select(Member)
-        .where(
-            services.scope_filter(principal, Member.home_community_id, Member.party_community_id)
-        )
-        .order_by(Member.display_name, Member.id)
-    )
-    if args["q"]:
-        escaped = args["q"].replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        query = query.where(Member.display_name.ilike(f"%{escaped}%", escape="\\"))
-    if args["community_id"]:
-        query = query.where(
-            sa.or_(
-                Member.home_community_id == args["community_id"],
-                Member.party_community_id == args["community_id"],
-            )
-        )
-    result = keyset_page(session(), query, args, Member.display_name, Member.id)
+    result = members.list_members(session(), current_principal(), query)
     result["items"] = [profile_view(m) for m in result["items"]]
     return result
 
@@ -141,16 +137,17 @@ def list_members(args: dict[str, Any]) -> dict[str, Any]:
 @blp.response(200, ProfileOut)
 def get_member(member_id: uuid.UUID) -> dict[str, Any]:
     """A member's profile (coordinator in scope)"""
-    return profile_view(services.member_in_scope_or_404(session(), current_principal(), member_id))
+    return profile_view(members.member_in_scope(session(), current_principal(), member_id))
 
 
 @blp.post("/party/registration")
 @require_auth
+@transactional
 @blp.arguments(PartyIn)
 @blp.response(201, ProfileOut)
-def register_party_member(data: dict[str, Any]) -> dict[str, Any]:
+def register_party_member(registration: members.PartyRegistration) -> dict[str, Any]:
     """Register once, as a party member, with the community you report to"""
-    member = services.register_party_member(session(), current_principal(), data)
+    member = members.register_party_member(session(), current_principal(), registration)
     return profile_view(member)
 
 
@@ -159,9 +156,7 @@ def register_party_member(data: dict[str, Any]) -> dict[str, Any]:
 @blp.response(200, PartyOut)
 def my_party_registration() -> dict[str, Any]:
     """Your party-member registration"""
-    member = session().get(Member, current_principal().id)
-    if member is None or member.party_registered_at is None:
-        raise Problem(404, "not-found", "You have not registered as a party member.")
+    member = members.party_registration(session(), current_principal())
     return {
         "branch": member.party_branch,
         "community_id": member.party_community_id,

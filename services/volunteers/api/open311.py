@@ -7,36 +7,33 @@ say who reported.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
-import sqlalchemy as sa
 from flask import Response, json
-from flask_smorest import Blueprint
-from marshmallow import EXCLUDE, Schema, fields, validate
+from marshmallow import EXCLUDE, Schema, fields, post_load, validate
 from werkzeug.exceptions import HTTPException
 
 from common.app import session
+from common.errors import DomainError
 from common.problems import Problem, http_exception_to_problem
-from services.volunteers import services
-from services.volunteers.adapters.models import Organization, Report, ReportCategory, ReportPhoto
+from common.transaction import transactional
+from services.volunteers.adapters.models import Report
 from services.volunteers.api import Instant
+from services.volunteers.api.errors import problem_of
 from services.volunteers.api.reports import send_photo
+from services.volunteers.api.routing import routes
 from services.volunteers.config import config
 from services.volunteers.domain.reports import open311_status
+from services.volunteers.usecases import open311, reports
+from services.volunteers.usecases.open311 import Listing
 
-blp = Blueprint(
+blp = routes(
     "open311",
     __name__,
     url_prefix="/open311/v2",
     description="Open311 GeoReport v2 (public reads; POST needs an api_key)",
 )
-
-MAX_REQUESTS = 1000
-DEFAULT_WINDOW = timedelta(days=90)
 
 
 def _error(status: int, description: str) -> Response:
@@ -53,6 +50,11 @@ def _problem(problem: Problem) -> Response:
     if problem.errors:
         description += " " + "; ".join(f"{k}: {' '.join(v)}" for k, v in problem.errors.items())
     return _error(400 if problem.status == 422 else problem.status, description)
+
+
+@blp.errorhandler(DomainError)
+def _domain(error: DomainError) -> Response:
+    return _problem(problem_of(error))
 
 
 @blp.errorhandler(HTTPException)
@@ -107,6 +109,10 @@ class RequestsQuery(Schema):
     status = fields.String(load_default=None)
     jurisdiction_id = fields.String(load_default=None)
 
+    @post_load
+    def _query(self, data: dict[str, Any], **_: Any) -> open311.RequestsQuery:
+        return open311.RequestsQuery(**data)
+
 
 class RequestIn(Schema):
     class Meta:
@@ -127,6 +133,18 @@ class RequestIn(Schema):
     account_id = fields.String(load_default=None)
     media_url = fields.String(load_default=None)
 
+    @post_load
+    def _command(self, data: dict[str, Any], **_: Any) -> open311.NewRequest:
+        # contact details are accepted, as GeoReport clients send them, and never kept
+        return open311.NewRequest(
+            api_key=data["api_key"],
+            service_code=data["service_code"],
+            lat=data["lat"],
+            long=data["long"],
+            address_string=data["address_string"],
+            description=data["description"],
+        )
+
 
 class CreatedOut(Schema):
     service_request_id = fields.String()
@@ -134,13 +152,7 @@ class CreatedOut(Schema):
     account_id = fields.String(allow_none=True)
 
 
-def _request_view(
-    report: Report,
-    names: dict[str, str],
-    agencies: dict[uuid.UUID, str],
-    media: dict[uuid.UUID, uuid.UUID],
-    base_url: str,
-) -> dict[str, Any]:
+def _request_view(report: Report, listing: Listing, base_url: str) -> dict[str, Any]:
     if report.status == "rejected":
         notes = report.reject_reason
     elif report.status == "resolved":
@@ -149,15 +161,15 @@ def _request_view(
         notes = f"duplicate of {report.duplicate_of}"
     else:
         notes = report.status
-    photo_id = media.get(report.id)
+    photo_id = listing.media.get(report.id)
     return {
         "service_request_id": str(report.id),
         "status": open311_status(report.status),
         "status_notes": notes,
-        "service_name": names.get(report.category, report.category),
+        "service_name": listing.names.get(report.category, report.category),
         "service_code": report.category,
         "description": report.description,
-        "agency_responsible": agencies.get(report.organization_id)
+        "agency_responsible": listing.agencies.get(report.organization_id)
         if report.organization_id
         else None,
         "service_notice": "",
@@ -173,44 +185,13 @@ def _request_view(
     }
 
 
-def _views(reports: list[Report]) -> list[dict[str, Any]]:
-    db = session()
-    names = {
-        code: name for code, name in db.execute(sa.select(ReportCategory.code, ReportCategory.name))
-    }
-    org_ids = {r.organization_id for r in reports if r.organization_id}
-    agencies = (
-        {
-            org_id: name
-            for org_id, name in db.execute(
-                sa.select(Organization.id, Organization.name).where(Organization.id.in_(org_ids))
-            )
-        }
-        if org_ids
-        else {}
-    )
-    media: dict[uuid.UUID, uuid.UUID] = {}
-    if reports:
-        for report_id, photo_id in db.execute(
-            sa.select(ReportPhoto.report_id, ReportPhoto.id)
-            .where(ReportPhoto.report_id.in_([r.id for r in reports]))
-            .order_by(ReportPhoto.created_at.desc())
-        ):
-            media[report_id] = photo_id
+def _views(listing: Listing) -> list[dict[str, Any]]:
     base = config().public_base_url
-    return [_request_view(r, names, agencies, media, base) for r in reports]
-
-
-def _uuid_list(raw: str) -> list[uuid.UUID]:
-    try:
-        return [uuid.UUID(part.strip()) for part in raw.split(",") if part.strip()]
-    except ValueError:
-        raise Problem(
-            400, "bad-request", "service_request_id must be request ids, comma-separated."
-        ) from None
+    return [_request_view(r, listing, base) for r in listing.reports]
 
 
 @blp.get("/services.json")
+@transactional
 @blp.response(200, ServiceOut(many=True))
 def list_services() -> list[dict[str, Any]]:
     """Open311: the service types (our report categories)"""
@@ -224,79 +205,32 @@ def list_services() -> list[dict[str, Any]]:
             "keywords": c.code.replace("_", ","),
             "group": "safety",
         }
-        for c in services.categories(session())
+        for c in reports.categories(session())
     ]
 
 
 @blp.get("/requests.json")
 @blp.arguments(RequestsQuery, location="query")
 @blp.response(200, RequestOut(many=True))
-def list_requests(args: dict[str, Any]) -> list[dict[str, Any]]:
+def list_requests(query: open311.RequestsQuery) -> list[dict[str, Any]]:
     """Open311: service requests, newest first (90 days unless dated; at most 1000)"""
-    query = sa.select(Report).order_by(Report.created_at.desc(), Report.id.desc())
-    if args["service_request_id"]:
-        query = query.where(Report.id.in_(_uuid_list(args["service_request_id"])))
-    else:
-        end = args["end_date"] or datetime.now(UTC)
-        start = args["start_date"] or end - DEFAULT_WINDOW
-        query = query.where(Report.created_at >= start, Report.created_at <= end)
-        if args["service_code"]:
-            codes = [c.strip() for c in args["service_code"].split(",") if c.strip()]
-            query = query.where(Report.category.in_(codes))
-        if args["status"]:
-            wanted = {s.strip() for s in args["status"].split(",")}
-            if not wanted <= {"open", "closed"}:
-                raise Problem(400, "bad-request", "status is open, closed or both.")
-            statuses: list[str] = []
-            if "open" in wanted:
-                statuses += ["submitted", "verified", "dispatched"]
-            if "closed" in wanted:
-                statuses += ["resolved", "rejected"]
-            query = query.where(Report.status.in_(statuses))
-    return _views(list(session().scalars(query.limit(MAX_REQUESTS))))
-
-
-def _uuid_or_404(raw: str, what: str) -> uuid.UUID:
-    """An id from the path; a malformed one is unknown (a GeoReport 404, not a routing miss,
-    which would answer in the problem+json shape GeoReport clients cannot read)."""
-    try:
-        return uuid.UUID(raw)
-    except ValueError:
-        raise Problem(404, "not-found", f"There is no {what} with this id.") from None
+    return _views(open311.list_requests(session(), query))
 
 
 @blp.get("/requests/<string:request_id>.json")
 @blp.response(200, RequestOut(many=True))
 def get_request(request_id: str) -> list[dict[str, Any]]:
     """Open311: one service request (a list of one, as GeoReport v2 says)"""
-    report = session().get(Report, _uuid_or_404(request_id, "service request"))
-    if report is None:
-        raise Problem(404, "not-found", "There is no service request with this id.")
-    return _views([report])
+    return _views(open311.one_request(session(), request_id))
 
 
 @blp.post("/requests.json")
+@transactional
 @blp.arguments(RequestIn, location="form")
 @blp.response(201, CreatedOut(many=True))
-def create_request(data: dict[str, Any]) -> list[dict[str, Any]]:
+def create_request(command: open311.NewRequest) -> list[dict[str, Any]]:
     """Open311: create a service request (form-encoded, with an api_key)"""
-    cfg = config()
-    supplied = data["api_key"].encode()
-    if not any(hmac.compare_digest(supplied, key.encode()) for key in cfg.open311_api_keys):
-        raise Problem(403, "forbidden", "The api_key is not valid.")
-    client = "key:" + hashlib.sha256(supplied).hexdigest()[:12]
-    report = services.create_open311_report(
-        session(),
-        client,
-        {
-            "category": data["service_code"],
-            "description": data["description"],
-            "lat": data["lat"],
-            "lng": data["long"],
-            "address": data["address_string"],
-        },
-        cfg,
-    )
+    report = open311.create_request(session(), command, config().open311_api_keys)
     return [{"service_request_id": str(report.id), "service_notice": "", "account_id": None}]
 
 
@@ -304,7 +238,4 @@ def create_request(data: dict[str, Any]) -> list[dict[str, Any]]:
 @blp.response(200, content_type="image/jpeg")
 def media(photo_id: str) -> Response:
     """Open311: a request's photo (re-encoded, without any metadata)"""
-    photo = session().get(ReportPhoto, _uuid_or_404(photo_id, "photo"))
-    if photo is None:
-        raise Problem(404, "not-found", "There is no photo with this id.")
-    return send_photo(photo)
+    return send_photo(open311.media_photo(session(), photo_id))

@@ -5,19 +5,18 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-import sqlalchemy as sa
-from flask_smorest import Blueprint
-from marshmallow import Schema, fields, validate, validates_schema
+from marshmallow import Schema, fields, post_load, validate, validates_schema
 from marshmallow import ValidationError as SchemaError
 
 from common.app import session
 from common.auth import require_auth, require_roles
-from common.db import get_or_404
-from common.pagination import PageArgs, keyset_page, page_of
-from common.problems import Problem
+from common.pagination import PageArgs, page_of
+from common.transaction import transactional
 from services.volunteers.adapters.models import ORGANIZATION_KINDS, Organization
+from services.volunteers.api.routing import routes
+from services.volunteers.usecases import scope
 
-blp = Blueprint("organizations", __name__, url_prefix="/api/v1", description="Organisations")
+blp = routes("organizations", __name__, url_prefix="/api/v1", description="Organisations")
 
 
 class OrganizationIn(Schema):
@@ -39,6 +38,10 @@ class OrganizationIn(Schema):
         ):
             raise SchemaError("A station needs lat, lng and radius_m.", "radius_m")
 
+    @post_load
+    def _command(self, data: dict[str, Any], **_: Any) -> scope.NewOrganization:
+        return scope.NewOrganization(**data)
+
 
 class OrganizationOut(Schema):
     id = fields.UUID()
@@ -58,39 +61,28 @@ class OrganizationQuery(PageArgs):
     kind = fields.String(validate=validate.OneOf(ORGANIZATION_KINDS), load_default=None)
     parent_id = fields.UUID(load_default=None)
 
+    @post_load
+    def _query(self, data: dict[str, Any], **_: Any) -> scope.OrganizationQuery:
+        return scope.OrganizationQuery(**data)
+
 
 @blp.post("/organizations")
 @require_roles("admin")
+@transactional
 @blp.arguments(OrganizationIn)
 @blp.response(201, OrganizationOut)
-def create_organization(data: dict[str, Any]) -> Organization:
+def create_organization(command: scope.NewOrganization) -> Organization:
     """Create an organisation (admin)"""
-    db = session()
-    if data["parent_id"] is not None and db.get(Organization, data["parent_id"]) is None:
-        raise Problem(
-            422,
-            "validation-error",
-            "The parent organisation does not exist.",
-            errors={"parent_id": ["No organisation has this id."]},
-        )
-    organization = Organization(id=uuid.uuid4(), **data)
-    db.add(organization)
-    db.commit()
-    return organization
+    return scope.create_organization(session(), command)
 
 
 @blp.get("/organizations")
 @require_auth
 @blp.arguments(OrganizationQuery, location="query")
 @blp.response(200, OrganizationPage)
-def list_organizations(args: dict[str, Any]) -> dict[str, Any]:
+def list_organizations(query: scope.OrganizationQuery) -> dict[str, Any]:
     """List organisations, by name"""
-    query = sa.select(Organization).order_by(Organization.name, Organization.id)
-    if args["kind"]:
-        query = query.where(Organization.kind == args["kind"])
-    if args["parent_id"]:
-        query = query.where(Organization.parent_id == args["parent_id"])
-    return keyset_page(session(), query, args, Organization.name, Organization.id)
+    return scope.list_organizations(session(), query)
 
 
 @blp.get("/organizations/<uuid:organization_id>")
@@ -98,4 +90,4 @@ def list_organizations(args: dict[str, Any]) -> dict[str, Any]:
 @blp.response(200, OrganizationOut)
 def get_organization(organization_id: uuid.UUID) -> Organization:
     """One organisation"""
-    return get_or_404(session(), Organization, organization_id, "organisation")
+    return scope.organization(session(), organization_id)

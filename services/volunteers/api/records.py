@@ -6,16 +6,17 @@ from typing import Any
 
 import segno
 from flask import Response, render_template_string, request
-from flask_smorest import Blueprint
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields, post_load, validate
 
 from common.app import session
 from common.auth import current_principal, require_auth
-from services.volunteers import services
+from common.transaction import transactional
 from services.volunteers.api import Instant
+from services.volunteers.api.routing import routes
 from services.volunteers.config import config
+from services.volunteers.usecases import records
 
-blp = Blueprint(
+blp = routes(
     "records", __name__, url_prefix="/api/v1", description="Service records and their verification"
 )
 
@@ -61,6 +62,10 @@ class VerificationQuery(Schema):
     entries = fields.Integer(required=True, validate=validate.Range(min=0))
     issued_at = Instant(required=True)
     sig = fields.String(required=True, validate=validate.Length(min=1, max=100))
+
+    @post_load
+    def _check(self, data: dict[str, Any], **_: Any) -> records.RecordCheck:
+        return records.RecordCheck(**data)
 
 
 class VerificationOut(Schema):
@@ -126,32 +131,38 @@ VERIFIED_PAGE = """<!doctype html>
 """
 
 
+# the first look at one's record gives it its number, so these reads may write
+
+
 @blp.get("/me/service-record")
 @require_auth
+@transactional
 @blp.response(200, ServiceRecordOut)
 def my_service_record() -> dict[str, Any]:
     """Your service record: approved hours, totals, and a verification link"""
-    return services.service_record(session(), current_principal(), config())
+    return records.service_record(session(), current_principal(), config())
 
 
 @blp.get("/me/service-record/print")
 @require_auth
+@transactional
 @blp.response(200, content_type="text/html")
 def my_service_record_page() -> Response:
     """Your service record as a printable page, with a QR code to verify it"""
-    record = services.service_record(session(), current_principal(), config())
+    record = records.service_record(session(), current_principal(), config())
     html = render_template_string(PAGE, r=record, qr=_qr_svg(record["verification_url"]))
     return Response(html, mimetype="text/html")
 
 
 @blp.get("/me/service-record/pdf")
 @require_auth
+@transactional
 @blp.response(200, content_type="application/pdf")
 def my_service_record_pdf() -> Response:
     """Your service record as a PDF, with a QR code to verify it"""
     from services.volunteers.adapters.pdf import render_record_pdf
 
-    record = services.service_record(session(), current_principal(), config())
+    record = records.service_record(session(), current_principal(), config())
     data = render_record_pdf(record, config().pdf_font_file)
     response = Response(data, mimetype="application/pdf")
     response.headers["Content-Disposition"] = (
@@ -163,17 +174,9 @@ def my_service_record_pdf() -> Response:
 @blp.get("/service-records/<string:record_number>/verification")
 @blp.arguments(VerificationQuery, location="query")
 @blp.response(200, VerificationOut)
-def verify_record(args: dict[str, Any], record_number: str) -> Any:
+def verify_record(check: records.RecordCheck, record_number: str) -> Any:
     """Public: confirm a printed record's totals (nothing else is shown); an altered one fails"""
-    result = services.verify_record(
-        session(),
-        record_number,
-        args["minutes"],
-        args["entries"],
-        args["issued_at"],
-        args["sig"],
-        config(),
-    )
+    result = records.verify_record(session(), record_number, check, config())
     if request.accept_mimetypes.best_match(["application/json", "text/html"]) == "text/html":
         return Response(render_template_string(VERIFIED_PAGE, v=result), mimetype="text/html")
     return result

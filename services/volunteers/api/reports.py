@@ -5,22 +5,21 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-import sqlalchemy as sa
 from flask import Response
-from flask_smorest import Blueprint
 from flask_smorest.fields import Upload
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields, post_load, validate
 
 from common.app import session
 from common.auth import current_principal, require_auth, require_roles
-from common.pagination import PageArgs, keyset_page, page_of
-from common.problems import Problem
-from services.volunteers import services
+from common.pagination import PageArgs, page_of
+from common.transaction import transactional
 from services.volunteers.adapters.models import REPORT_STATUSES, Report, ReportPhoto
+from services.volunteers.api.routing import routes
 from services.volunteers.config import config
 from services.volunteers.domain.reports import CLOSE_REASONS
+from services.volunteers.usecases import photos, report_states, reports
 
-blp = Blueprint("reports", __name__, url_prefix="/api/v1", description="Safety reports")
+blp = routes("reports", __name__, url_prefix="/api/v1", description="Safety reports")
 
 
 class CategoryOut(Schema):
@@ -42,6 +41,10 @@ class ReportIn(Schema):
         load_default=None,
         metadata={"description": "omit to use the area that holds the position"},
     )
+
+    @post_load
+    def _command(self, data: dict[str, Any], **_: Any) -> reports.NewReport:
+        return reports.NewReport(**data)
 
 
 class PhotoOut(Schema):
@@ -90,22 +93,42 @@ class ReportQuery(PageArgs):
     mine = fields.Boolean(load_default=False)
     organization_id = fields.UUID(load_default=None)
 
+    @post_load
+    def _query(self, data: dict[str, Any], **_: Any) -> reports.ReportQuery:
+        return reports.ReportQuery(**data)
+
 
 class ReasonIn(Schema):
     reason = fields.String(required=True, validate=validate.Length(min=1, max=1000))
+
+    @post_load
+    def _rejection(self, data: dict[str, Any], **_: Any) -> report_states.Rejection:
+        return report_states.Rejection(**data)
 
 
 class ReopenIn(Schema):
     reason = fields.String(load_default=None, validate=validate.Length(max=1000))
 
+    @post_load
+    def _reopening(self, data: dict[str, Any], **_: Any) -> report_states.Reopening:
+        return report_states.Reopening(**data)
+
 
 class NoteIn(Schema):
     note = fields.String(load_default=None, validate=validate.Length(max=2000))
+
+    @post_load
+    def _dispatch(self, data: dict[str, Any], **_: Any) -> report_states.Dispatch:
+        return report_states.Dispatch(**data)
 
 
 class ResolveIn(Schema):
     note = fields.String(load_default=None, validate=validate.Length(max=2000))
     close_reason = fields.String(load_default=None, validate=validate.OneOf(CLOSE_REASONS))
+
+    @post_load
+    def _resolution(self, data: dict[str, Any], **_: Any) -> report_states.Resolution:
+        return report_states.Resolution(**data)
 
 
 class PhotoIn(Schema):
@@ -116,90 +139,7 @@ def photo_url(photo: ReportPhoto) -> str:
     return f"/api/v1/reports/{photo.report_id}/photos/{photo.id}"
 
 
-def report_view(report: Report, photos: list[ReportPhoto]) -> dict[str, Any]:
-    view = {name: getattr(report, name) for name in ReportOut().fields if name != "photos"}
-    view["photos"] = [
-        {
-            "id": p.id,
-            "url": photo_url(p),
-            "content_type": p.content_type,
-            "width": p.width,
-            "height": p.height,
-            "size_bytes": p.size_bytes,
-        }
-        for p in photos
-    ]
-    return view
-
-
-def one_view(report: Report) -> dict[str, Any]:
-    return report_view(report, services.photos_of(session(), [report.id])[report.id])
-
-
-@blp.get("/reports/categories")
-@require_auth
-@blp.response(200, CategoryList)
-def list_categories() -> dict[str, Any]:
-    """The report categories"""
-    return {"items": services.categories(session())}
-
-
-@blp.post("/reports")
-@require_auth
-@blp.arguments(ReportIn)
-@blp.response(201, ReportOut)
-def create_report(data: dict[str, Any]) -> dict[str, Any]:
-    """Report a safety hazard; a report near an open one of its kind is linked as duplicate_of"""
-    report = services.create_report(session(), current_principal(), data, config())
-    return report_view(report, [])
-
-
-@blp.get("/reports")
-@require_auth
-@blp.arguments(ReportQuery, location="query")
-@blp.response(200, ReportPage)
-def list_reports(args: dict[str, Any]) -> dict[str, Any]:
-    """List reports: your own (mine=true, or any member), or those in a coordinator's scope"""
-    principal = current_principal()
-    query = sa.select(Report).order_by(Report.created_at.desc(), Report.id.desc())
-    if args["mine"] or not services.is_coordinator(principal):
-        query = query.where(Report.reporter_id == principal.id)
-    else:
-        query = query.where(services.scope_filter(principal, Report.organization_id))
-    if args["status"]:
-        query = query.where(Report.status == args["status"])
-    if args["category"]:
-        query = query.where(Report.category == args["category"])
-    if args["organization_id"]:
-        query = query.where(Report.organization_id == args["organization_id"])
-    db = session()
-    result = keyset_page(db, query, args, Report.created_at, Report.id, descending=True)
-    photos = services.photos_of(db, [r.id for r in result["items"]])
-    result["items"] = [report_view(r, photos[r.id]) for r in result["items"]]
-    return result
-
-
-@blp.get("/reports/<uuid:report_id>")
-@require_auth
-@blp.response(200, ReportOut)
-def get_report(report_id: uuid.UUID) -> dict[str, Any]:
-    """One report (its reporter or a coordinator in scope)"""
-    db = session()
-    report = services.report_or_404(db, report_id)
-    if not services.can_see_report(db, current_principal(), report):
-        raise Problem(403, "out-of-scope", "This report is not yours or in your scope.")
-    return one_view(report)
-
-
-@blp.post("/reports/<uuid:report_id>/photos")
-@require_auth
-@blp.arguments(PhotoIn, location="files")
-@blp.response(201, PhotoOut)
-def add_photo(files: dict[str, Any], report_id: uuid.UUID) -> dict[str, Any]:
-    """Add a photo to your report (multipart field `photo`; at most three; EXIF is removed)"""
-    cfg = config()
-    raw = files["photo"].stream.read(cfg.photo_max_bytes + 1)
-    photo = services.add_photo(session(), current_principal(), report_id, raw, cfg)
+def photo_view(photo: ReportPhoto) -> dict[str, Any]:
     return {
         "id": photo.id,
         "url": photo_url(photo),
@@ -210,25 +150,18 @@ def add_photo(files: dict[str, Any], report_id: uuid.UUID) -> dict[str, Any]:
     }
 
 
-@blp.get("/reports/<uuid:report_id>/photos/<uuid:photo_id>")
-@require_auth
-@blp.response(200, content_type="image/jpeg")
-def get_photo(report_id: uuid.UUID, photo_id: uuid.UUID) -> Response:
-    """A report's photo (its reporter or a coordinator in scope)"""
-    db = session()
-    report = services.report_or_404(db, report_id)
-    if not services.can_see_report(db, current_principal(), report):
-        raise Problem(403, "out-of-scope", "This report is not yours or in your scope.")
-    photo = db.get(ReportPhoto, photo_id)
-    if photo is None or photo.report_id != report_id:
-        raise Problem(404, "not-found", "This report has no photo with this id.")
-    return send_photo(photo)
+def report_view(report: Report, photos_of_report: list[ReportPhoto]) -> dict[str, Any]:
+    view = {name: getattr(report, name) for name in ReportOut().fields if name != "photos"}
+    view["photos"] = [photo_view(p) for p in photos_of_report]
+    return view
+
+
+def one_view(report: Report) -> dict[str, Any]:
+    return report_view(report, photos.photos_of(session(), [report.id])[report.id])
 
 
 def send_photo(photo: ReportPhoto) -> Response:
-    path = services.photo_path(config(), photo.storage_key)
-    if not path.is_file():
-        raise Problem(404, "not-found", "The photo's file is missing.")
+    path = photos.photo_file(config().upload_dir, photo)
     # photos are small (re-encoded, at most 2048 px a side): read them whole
     response = Response(path.read_bytes(), mimetype=photo.content_type)
     response.headers["Cache-Control"] = "private, max-age=86400"
@@ -236,89 +169,153 @@ def send_photo(photo: ReportPhoto) -> Response:
     return response
 
 
+@blp.get("/reports/categories")
+@require_auth
+@transactional
+@blp.response(200, CategoryList)
+def list_categories() -> dict[str, Any]:
+    """The report categories"""
+    return {"items": reports.categories(session())}
+
+
+@blp.post("/reports")
+@require_auth
+@transactional
+@blp.arguments(ReportIn)
+@blp.response(201, ReportOut)
+def create_report(command: reports.NewReport) -> dict[str, Any]:
+    """Report a safety hazard; a report near an open one of its kind is linked as duplicate_of"""
+    cap = config().reports_per_hour
+    return report_view(reports.create_report(session(), current_principal(), command, cap), [])
+
+
+@blp.get("/reports")
+@require_auth
+@blp.arguments(ReportQuery, location="query")
+@blp.response(200, ReportPage)
+def list_reports(query: reports.ReportQuery) -> dict[str, Any]:
+    """List reports: your own (mine=true, or any member), or those in a coordinator's scope"""
+    db = session()
+    result = reports.list_reports(db, current_principal(), query)
+    found = photos.photos_of(db, [r.id for r in result["items"]])
+    result["items"] = [report_view(r, found[r.id]) for r in result["items"]]
+    return result
+
+
+@blp.get("/reports/<uuid:report_id>")
+@require_auth
+@blp.response(200, ReportOut)
+def get_report(report_id: uuid.UUID) -> dict[str, Any]:
+    """One report (its reporter or a coordinator in scope)"""
+    return one_view(reports.visible_report(session(), current_principal(), report_id))
+
+
+@blp.post("/reports/<uuid:report_id>/photos")
+@require_auth
+@transactional
+@blp.arguments(PhotoIn, location="files")
+@blp.response(201, PhotoOut)
+def add_photo(files: dict[str, Any], report_id: uuid.UUID) -> dict[str, Any]:
+    """Add a photo to your report (multipart field `photo`; at most three; EXIF is removed)"""
+    cfg = config()
+    raw = files["photo"].stream.read(cfg.photo_max_bytes + 1)
+    return photo_view(photos.add_photo(session(), current_principal(), report_id, raw, cfg))
+
+
+@blp.get("/reports/<uuid:report_id>/photos/<uuid:photo_id>")
+@require_auth
+@blp.response(200, content_type="image/jpeg")
+def get_photo(report_id: uuid.UUID, photo_id: uuid.UUID) -> Response:
+    """A report's photo (its reporter or a coordinator in scope)"""
+    return send_photo(photos.visible_photo(session(), current_principal(), report_id, photo_id))
+
+
 class AssignIn(Schema):
     organization_id = fields.UUID(required=True)
+
+    @post_load
+    def _assignment(self, data: dict[str, Any], **_: Any) -> report_states.Assignment:
+        return report_states.Assignment(**data)
 
 
 @blp.post("/reports/<uuid:report_id>/assign")
 @require_roles("coordinator")
+@transactional
 @blp.arguments(AssignIn)
 @blp.response(200, ReportOut)
-def assign_report(data: dict[str, Any], report_id: uuid.UUID) -> dict[str, Any]:
+def assign_report(assignment: report_states.Assignment, report_id: uuid.UUID) -> dict[str, Any]:
     """Hand an open report to another organisation (coordinator of both, or admin)"""
-    report = services.assign_report(
-        session(), current_principal(), report_id, data["organization_id"]
+    return one_view(
+        report_states.assign_report(session(), current_principal(), report_id, assignment)
     )
-    return one_view(report)
 
 
 @blp.post("/reports/<uuid:report_id>/verify")
 @require_roles("coordinator")
+@transactional
 @blp.response(200, ReportOut)
 def verify_report(report_id: uuid.UUID) -> dict[str, Any]:
     """Verify a submitted report (coordinator); emits report.verified unless it is a duplicate"""
-    return one_view(
-        services.coordinator_action(session(), current_principal(), report_id, "verify")
-    )
+    return one_view(report_states.verify_report(session(), current_principal(), report_id))
 
 
 @blp.post("/reports/<uuid:report_id>/dispatch")
 @require_roles("coordinator")
+@transactional
 @blp.arguments(NoteIn)
 @blp.response(200, ReportOut)
-def dispatch_report(data: dict[str, Any], report_id: uuid.UUID) -> dict[str, Any]:
+def dispatch_report(dispatch: report_states.Dispatch, report_id: uuid.UUID) -> dict[str, Any]:
     """Dispatch a verified report to whoever fixes it (coordinator)"""
-    report = services.coordinator_action(
-        session(), current_principal(), report_id, "dispatch", note=data["note"]
+    return one_view(
+        report_states.dispatch_report(session(), current_principal(), report_id, dispatch)
     )
-    return one_view(report)
 
 
 @blp.post("/reports/<uuid:report_id>/resolve")
 @require_roles("coordinator")
+@transactional
 @blp.arguments(ResolveIn)
 @blp.response(200, ReportOut)
-def resolve_report(data: dict[str, Any], report_id: uuid.UUID) -> dict[str, Any]:
+def resolve_report(resolution: report_states.Resolution, report_id: uuid.UUID) -> dict[str, Any]:
     """Close a report as resolved, saying why: fixed, not_fixable, duplicate or referred"""
-    report = services.coordinator_action(
-        session(),
-        current_principal(),
-        report_id,
-        "resolve",
-        note=data["note"],
-        close_reason=data["close_reason"],
+    return one_view(
+        report_states.resolve_report(session(), current_principal(), report_id, resolution)
     )
-    return one_view(report)
 
 
 @blp.post("/reports/<uuid:report_id>/reject")
 @require_roles("coordinator")
+@transactional
 @blp.arguments(ReasonIn)
 @blp.response(200, ReportOut)
-def reject_report(data: dict[str, Any], report_id: uuid.UUID) -> dict[str, Any]:
+def reject_report(rejection: report_states.Rejection, report_id: uuid.UUID) -> dict[str, Any]:
     """Reject a report with a reason; a verified one's award is reversed (award.reversed)"""
-    report = services.coordinator_action(
-        session(), current_principal(), report_id, "reject", reason=data["reason"]
+    return one_view(
+        report_states.reject_report(session(), current_principal(), report_id, rejection)
     )
-    return one_view(report)
 
 
 @blp.post("/reports/<uuid:report_id>/confirm")
 @require_auth
+@transactional
 @blp.response(200, ReportOut)
 def confirm_report(report_id: uuid.UUID) -> dict[str, Any]:
     """Confirm that your resolved report is really fixed (within 7 days)"""
-    report = services.rider_action(session(), current_principal(), report_id, "confirm", config())
-    return one_view(report)
+    window = config().reopen_days
+    return one_view(
+        report_states.rider_action(session(), current_principal(), report_id, "confirm", window)
+    )
 
 
 @blp.post("/reports/<uuid:report_id>/reopen")
 @require_auth
+@transactional
 @blp.arguments(ReopenIn)
 @blp.response(200, ReportOut)
-def reopen_report(data: dict[str, Any], report_id: uuid.UUID) -> dict[str, Any]:
+def reopen_report(reopening: report_states.Reopening, report_id: uuid.UUID) -> dict[str, Any]:
     """Reopen your resolved report (within 7 days): it returns to the coordinators' queue"""
-    report = services.rider_action(
-        session(), current_principal(), report_id, "reopen", config(), reason=data["reason"]
+    window = config().reopen_days
+    report = report_states.rider_action(
+        session(), current_principal(), report_id, "reopen", window, reopening
     )
     return one_view(report)

@@ -5,20 +5,19 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-import sqlalchemy as sa
-from flask_smorest import Blueprint
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields, post_load, validate
 
 from common.app import session
 from common.auth import current_principal, require_auth, require_roles
-from common.pagination import PageArgs, keyset_page, page_of
-from common.problems import Problem
-from services.volunteers import services
+from common.pagination import PageArgs, page_of
+from common.transaction import transactional
 from services.volunteers.adapters.models import TASK_STATUSES, Task
 from services.volunteers.api import Instant
+from services.volunteers.api.routing import routes
 from services.volunteers.domain.tasks import TASK_KINDS
+from services.volunteers.usecases import tasks
 
-blp = Blueprint("tasks", __name__, url_prefix="/api/v1", description="Tasks")
+blp = routes("tasks", __name__, url_prefix="/api/v1", description="Tasks")
 
 
 class TaskIn(Schema):
@@ -27,6 +26,10 @@ class TaskIn(Schema):
     title = fields.String(required=True, validate=validate.Length(min=1, max=200))
     description = fields.String(load_default="", validate=validate.Length(max=5000))
     due_at = Instant(load_default=None)
+
+    @post_load
+    def _command(self, data: dict[str, Any], **_: Any) -> tasks.NewTask:
+        return tasks.NewTask(**data)
 
 
 class TaskOut(Schema):
@@ -56,46 +59,36 @@ class TaskQuery(PageArgs):
     organization_id = fields.UUID(load_default=None)
     mine = fields.Boolean(load_default=False)
 
+    @post_load
+    def _query(self, data: dict[str, Any], **_: Any) -> tasks.TaskQuery:
+        return tasks.TaskQuery(**data)
+
 
 class FinishIn(Schema):
     note = fields.String(load_default=None, validate=validate.Length(max=2000))
 
+    @post_load
+    def _finish(self, data: dict[str, Any], **_: Any) -> tasks.Finish:
+        return tasks.Finish(**data)
+
 
 @blp.post("/tasks")
 @require_roles("coordinator")
+@transactional
 @blp.arguments(TaskIn)
 @blp.response(201, TaskOut)
-def create_task(data: dict[str, Any]) -> Task:
+def create_task(command: tasks.NewTask) -> Task:
     """Post a task (coordinator in scope)"""
-    return services.create_task(session(), current_principal(), data)
+    return tasks.create_task(session(), current_principal(), command)
 
 
 @blp.get("/tasks")
 @require_auth
 @blp.arguments(TaskQuery, location="query")
 @blp.response(200, TaskPage)
-def list_tasks(args: dict[str, Any]) -> dict[str, Any]:
+def list_tasks(query: tasks.TaskQuery) -> dict[str, Any]:
     """List tasks: open ones and your own, or (coordinators) all in scope; newest first"""
-    principal = current_principal()
-    query = sa.select(Task).order_by(Task.created_at.desc(), Task.id.desc())
-    if args["mine"]:
-        query = query.where(Task.claimed_by == principal.id)
-    elif services.is_coordinator(principal):
-        query = query.where(
-            sa.or_(
-                services.scope_filter(principal, Task.organization_id),
-                Task.claimed_by == principal.id,
-            )
-        )
-    else:
-        query = query.where(sa.or_(Task.status == "open", Task.claimed_by == principal.id))
-    if args["status"]:
-        query = query.where(Task.status == args["status"])
-    if args["kind"]:
-        query = query.where(Task.kind == args["kind"])
-    if args["organization_id"]:
-        query = query.where(Task.organization_id == args["organization_id"])
-    return keyset_page(session(), query, args, Task.created_at, Task.id, descending=True)
+    return tasks.list_tasks(session(), current_principal(), query)
 
 
 @blp.get("/tasks/<uuid:task_id>")
@@ -103,54 +96,50 @@ def list_tasks(args: dict[str, Any]) -> dict[str, Any]:
 @blp.response(200, TaskOut)
 def get_task(task_id: uuid.UUID) -> Task:
     """One task"""
-    db = session()
-    task = services.task_or_404(db, task_id)
-    principal = current_principal()
-    if not (
-        task.status == "open"
-        or task.claimed_by == principal.id
-        or services.in_scope(db, principal, task.organization_id)
-    ):
-        raise Problem(403, "out-of-scope", "This task is not yours or in your scope.")
-    return task
+    return tasks.visible_task(session(), current_principal(), task_id)
 
 
 @blp.post("/tasks/<uuid:task_id>/claim")
 @require_auth
+@transactional
 @blp.response(200, TaskOut)
 def claim_task(task_id: uuid.UUID) -> Task:
     """Claim an open task"""
-    return services.task_action(session(), current_principal(), task_id, "claim")
+    return tasks.claim_task(session(), current_principal(), task_id)
 
 
 @blp.post("/tasks/<uuid:task_id>/release")
 @require_auth
+@transactional
 @blp.response(200, TaskOut)
 def release_task(task_id: uuid.UUID) -> Task:
     """Give a task you claimed back"""
-    return services.task_action(session(), current_principal(), task_id, "release")
+    return tasks.release_task(session(), current_principal(), task_id)
 
 
 @blp.post("/tasks/<uuid:task_id>/finish")
 @require_auth
+@transactional
 @blp.arguments(FinishIn)
 @blp.response(200, TaskOut)
-def finish_task(data: dict[str, Any], task_id: uuid.UUID) -> Task:
+def finish_task(finish: tasks.Finish, task_id: uuid.UUID) -> Task:
     """Report a task you claimed as done"""
-    return services.task_action(session(), current_principal(), task_id, "finish", data["note"])
+    return tasks.finish_task(session(), current_principal(), task_id, finish)
 
 
 @blp.post("/tasks/<uuid:task_id>/confirm")
 @require_roles("coordinator")
+@transactional
 @blp.response(200, TaskOut)
 def confirm_task(task_id: uuid.UUID) -> Task:
     """Confirm a done task (coordinator in scope); emits task.completed"""
-    return services.task_action(session(), current_principal(), task_id, "confirm")
+    return tasks.confirm_task(session(), current_principal(), task_id)
 
 
 @blp.post("/tasks/<uuid:task_id>/cancel")
 @require_roles("coordinator")
+@transactional
 @blp.response(200, TaskOut)
 def cancel_task(task_id: uuid.UUID) -> Task:
     """Cancel an open or claimed task (coordinator in scope)"""
-    return services.task_action(session(), current_principal(), task_id, "cancel")
+    return tasks.cancel_task(session(), current_principal(), task_id)

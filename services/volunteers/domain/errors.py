@@ -1,19 +1,21 @@
-"""Domain rule violations; the service layer turns them into problem responses."""
+"""The volunteers' own kinds of domain error, beside those of ``common.errors``.
+
+Photos are refused for being too large or not an image; ``common.errors`` has no
+class for either, so the volunteers app maps these two itself (``api/errors.py``).
+"""
 
 from __future__ import annotations
 
+from common.errors import DomainError
 
-class RuleViolation(Exception):
-    """A request breaks a rule of the domain.
 
-    ``kind`` names the rule (it becomes the problem type), ``field`` the input at
-    fault when there is one (a 422 with an ``errors`` map), ``status`` the HTTP
-    answer the rule maps to.
-    """
+class TooLarge(DomainError):
+    """An upload is larger than the service takes (in bytes or in pixels)."""
 
-    def __init__(self, kind: str, message: str, *, field: str | None = None, status: int = 422):
-        super().__init__(message)
-        self.kind = kind
-        self.message = message
-        self.field = field
-        self.status = status
+    default_kind = "payload-too-large"
+
+
+class UnsupportedMedia(DomainError):
+    """An upload is not of a type the service reads."""
+
+    default_kind = "unsupported-media-type"

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 
 from PIL import ExifTags, Image, UnidentifiedImageError
 
-from services.volunteers.domain.errors import RuleViolation
+from common.errors import DomainError, Invalid
+from services.volunteers.domain.errors import TooLarge, UnsupportedMedia
 
 ACCEPTED_FORMATS = ("JPEG", "PNG", "WEBP")
 MAX_SIDE = 2048
@@ -54,13 +55,11 @@ def _upright(image: Image.Image) -> Image.Image:
 
 def clean_photo(raw: bytes, *, max_bytes: int, max_pixels: int) -> CleanPhoto:
     if not raw:
-        raise RuleViolation("validation-error", "The photo is empty.", field="photo")
+        raise Invalid.field("photo", "The photo is empty.")
     if len(raw) > max_bytes:
-        raise RuleViolation(
-            "photo-too-large",
+        raise TooLarge(
             f"A photo may be at most {max_bytes} bytes.",
-            field="photo",
-            status=413,
+            kind="photo-too-large",
         )
     try:
         with warnings.catch_warnings():
@@ -69,39 +68,31 @@ def clean_photo(raw: bytes, *, max_bytes: int, max_pixels: int) -> CleanPhoto:
                 image_format = probe.format
                 width, height = probe.size
                 if image_format not in ACCEPTED_FORMATS:
-                    raise RuleViolation(
-                        "unsupported-photo",
+                    raise UnsupportedMedia(
                         "Photos must be JPEG, PNG or WebP images.",
-                        field="photo",
-                        status=415,
+                        kind="unsupported-photo",
                     )
                 if width * height > max_pixels:
-                    raise RuleViolation(
-                        "photo-too-large",
+                    raise TooLarge(
                         f"A photo may have at most {max_pixels} pixels.",
-                        field="photo",
-                        status=413,
+                        kind="photo-too-large",
                     )
                 probe.verify()
             with Image.open(io.BytesIO(raw)) as image:
                 image.load()
                 clean = _upright(image).convert("RGB")
-    except RuleViolation:
+    except DomainError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         # Pillow refuses to open what declares too many pixels (before our own check sees it)
-        raise RuleViolation(
-            "photo-too-large",
+        raise TooLarge(
             f"A photo may have at most {max_pixels} pixels.",
-            field="photo",
-            status=413,
+            kind="photo-too-large",
         ) from exc
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
-        raise RuleViolation(
-            "unsupported-photo",
+        raise UnsupportedMedia(
             "The upload is not a readable JPEG, PNG or WebP image.",
-            field="photo",
-            status=415,
+            kind="unsupported-photo",
         ) from exc
     clean.thumbnail((MAX_SIDE, MAX_SIDE))
     # a fresh image holds pixels only: nothing of the original's metadata survives

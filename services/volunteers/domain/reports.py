@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from services.volunteers.domain.errors import RuleViolation
+from common.errors import Conflict
 from services.volunteers.domain.geo import haversine_m
 
 DUPLICATE_RADIUS_M = 50.0
@@ -39,14 +39,13 @@ TRANSITIONS: dict[str, tuple[tuple[str, ...], str]] = {
 
 
 def next_status(current: str, action: str) -> str:
-    """The state ``action`` leads to from ``current``; a 409 rule violation when it may not."""
+    """The state ``action`` leads to from ``current``; :class:`Conflict` when it may not."""
     sources, target = TRANSITIONS[action]
     if current not in sources:
-        raise RuleViolation(
-            "wrong-state",
+        raise Conflict(
             f"A {current} report cannot be {_past(action)}; "
             f"that needs a report that is {' or '.join(sources)}.",
-            status=409,
+            kind="wrong-state",
         )
     return target
 
@@ -70,10 +69,9 @@ def reopen_target(verified_at: datetime | None) -> str:
 def check_rider_window(resolved_at: datetime | None, now: datetime, days: int) -> None:
     """A rider may confirm or reopen a resolved report within ``days`` of its resolution."""
     if resolved_at is None or now - resolved_at > timedelta(days=days):
-        raise RuleViolation(
-            "reopen-window-closed",
+        raise Conflict(
             f"A resolved report can be confirmed or reopened within {days} days of its resolution.",
-            status=409,
+            kind="reopen-window-closed",
         )
 
 

@@ -13,7 +13,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from services.volunteers.domain.errors import RuleViolation
+from common.errors import Invalid
 
 CODE_VERSION = "c1"
 
@@ -44,7 +44,7 @@ def issue_station_code(key: bytes, station_id: uuid.UUID, now: float, ttl: int) 
 
 
 def check_station_code(key: bytes, station_id: uuid.UUID, code: str, now: float, ttl: int) -> None:
-    """Nothing when ``code`` is a current code of the station; else a rule violation."""
+    """Nothing when ``code`` is a current code of the station; else :class:`Invalid`."""
     parts = code.strip().split(".")
     # ASCII digits only: str.isdigit() also accepts "²", which int() refuses
     if (
@@ -52,19 +52,19 @@ def check_station_code(key: bytes, station_id: uuid.UUID, code: str, now: float,
         or parts[0] != CODE_VERSION
         or not (parts[1].isascii() and parts[1].isdigit())
     ):
-        raise RuleViolation("invalid-code", "This is not a station code.", field="code")
+        raise Invalid.field("code", "This is not a station code.", kind="invalid-code")
     expires = int(parts[1])
     expected = _mac(key, f"checkin:{station_id}:{expires}")
     if not hmac.compare_digest(expected.encode(), parts[2].encode()):
-        raise RuleViolation(
-            "invalid-code", "This code was not issued for this station.", field="code"
+        raise Invalid.field(
+            "code", "This code was not issued for this station.", kind="invalid-code"
         )
     if expires <= now:
-        raise RuleViolation(
-            "expired-code", "This code has expired; scan the station's current code.", field="code"
+        raise Invalid.field(
+            "code", "This code has expired; scan the station's current code.", kind="expired-code"
         )
     if expires > now + 2 * ttl:
-        raise RuleViolation("invalid-code", "This code is not valid yet.", field="code")
+        raise Invalid.field("code", "This code is not valid yet.", kind="invalid-code")
 
 
 def format_instant(moment: datetime) -> str:

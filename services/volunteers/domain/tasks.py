@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from services.volunteers.domain.errors import RuleViolation
+from common.errors import Conflict
 
 TASK_KINDS = ("practical_matter", "dispute_mediation", "policy_outreach", "volunteer_service")
 
@@ -27,10 +27,9 @@ PAST = {
 def next_status(current: str, action: str) -> str:
     sources, target = TRANSITIONS[action]
     if current not in sources:
-        raise RuleViolation(
-            "wrong-state",
+        raise Conflict(
             f"A task that is {current} cannot be {PAST[action]}; "
             f"that needs one that is {' or '.join(sources)}.",
-            status=409,
+            kind="wrong-state",
         )
     return target

@@ -1,18 +1,16 @@
-"""Helpers for the volunteers service's API tests (real PostgreSQL and Redis)."""
+"""Fixtures for the volunteers service's API tests (real PostgreSQL and Redis)."""
 
 from __future__ import annotations
 
 import dataclasses
-import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
-import sqlalchemy as sa
 
-from tests.conftest import engine_for
+from tests.integration.volunteers.helpers import create_org
 
 
 @dataclass
@@ -64,12 +62,6 @@ def person(auth_header) -> Callable[..., Person]:
         )
 
     return make
-
-
-def create_org(client, admin_headers, **body) -> dict[str, Any]:
-    response = client.post("/api/v1/organizations", json=body, headers=admin_headers)
-    assert response.status_code == 201, response.json
-    return response.json
 
 
 @pytest.fixture
@@ -126,37 +118,3 @@ def world(client, person) -> World:
         member=person(roles=["member"], username="mia"),
         rider=person(roles=["member", "rider"], username="rick"),
     )
-
-
-def outbox_events(event_type: str | None = None) -> list[dict[str, Any]]:
-    query = "SELECT id, type, subject, data FROM outbox"
-    params: dict[str, Any] = {}
-    if event_type:
-        query += " WHERE type = :type"
-        params["type"] = event_type
-    with engine_for("volunteers").connect() as connection:
-        rows = connection.execute(sa.text(query + " ORDER BY position"), params).mappings().all()
-    return [dict(row) for row in rows]
-
-
-def run_together(*calls: Callable[[], Any]) -> list[Any]:
-    """Run the calls in threads released by one barrier; their results in order."""
-    barrier = threading.Barrier(len(calls))
-    results: list[Any] = [None] * len(calls)
-    errors: list[BaseException] = []
-
-    def run(index: int, call: Callable[[], Any]) -> None:
-        try:
-            barrier.wait()
-            results[index] = call()
-        except BaseException as exc:  # surfaced below
-            errors.append(exc)
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    if errors:
-        raise errors[0]
-    return results

@@ -6,7 +6,7 @@ import base64
 import json
 import uuid
 
-from tests.integration.volunteers.test_reports import report
+from tests.integration.volunteers.helpers import report
 
 
 def cursor_of(*values: str) -> str:

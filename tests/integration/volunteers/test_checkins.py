@@ -8,25 +8,13 @@ import uuid
 import segno  # noqa: F401  (the SVG below is segno's)
 
 from services.volunteers.domain.signing import issue_station_code
-from tests.integration.volunteers.conftest import outbox_events, run_together
-
-AT_STATION = {"lat": 31.2311, "lng": 121.4741}  # about 15 m from the station
-
-
-def current_code(client, world) -> dict:
-    response = client.get(
-        f"/api/v1/stations/{world.station['id']}/code", headers=world.coordinator.headers
-    )
-    assert response.status_code == 200, response.json
-    return response.json
-
-
-def check_in(client, who, station_id, code, position=AT_STATION):
-    return client.post(
-        "/api/v1/checkins",
-        json={"station_id": station_id, "code": code, **position},
-        headers=who.headers,
-    )
+from tests.integration.volunteers.helpers import (
+    AT_STATION,
+    check_in,
+    current_code,
+    outbox_events,
+    run_together,
+)
 
 
 def test_check_in_with_the_current_code_emits_one_event(client, world):

@@ -5,30 +5,18 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from tests.integration.volunteers.conftest import outbox_events, run_together
+from tests.integration.volunteers.helpers import (
+    iso,
+    log,
+    outbox_events,
+    run_together,
+    two_hours_ago,
+)
 
 
-def iso(moment: datetime) -> str:
-    return moment.isoformat()
-
-
-def log(client, who, org_id, start, minutes=120, **extra):
-    body = {
-        "organization_id": org_id,
-        "started_at": iso(start),
-        "ended_at": iso(start + timedelta(minutes=minutes)),
-        "description": "elder visit",
-        **extra,
-    }
-    return client.post("/api/v1/hours", json=body, headers=who.headers)
-
-
-def two_hours_ago() -> datetime:
-    return datetime.now(UTC).replace(microsecond=0) - timedelta(hours=3)
-
-
-def test_log_two_hours_and_approve_emits_one_event(client, world):
-    response = log(client, world.member, world.grid["id"], two_hours_ago())
+def test_log_two_hours_and_approve_emits_one_event(client, world, volunteers_app):
+    start = two_hours_ago()
+    response = log(client, world.member, world.grid["id"], start)
     assert response.status_code == 201, response.json
     entry = response.json
     assert entry["status"] == "pending" and entry["minutes"] == 120
@@ -54,6 +42,10 @@ def test_log_two_hours_and_approve_emits_one_event(client, world):
         "organization_id": world.grid["id"],
         "minutes": 120,
         "approved_by": str(world.coordinator.id),
+        # the day the work was done, in the district's time zone
+        "work_date": start.astimezone(volunteers_app.config["SETTINGS"].district_timezone)
+        .date()
+        .isoformat(),
     }
 
 
@@ -123,7 +115,7 @@ def test_reject_needs_reason_and_is_final(client, world):
     assert rejected.json["reject_reason"] == "not our activity"
     approve = client.post(f"/api/v1/hours/{entry['id']}/approve", headers=world.coordinator.headers)
     assert approve.status_code == 409
-    assert outbox_events() == []
+    assert outbox_events("hours.approved") == []  # rejected hours never pay
     # a rejected entry no longer blocks its time
     assert log(client, world.member, world.grid["id"], two_hours_ago()).status_code == 201
 

@@ -9,10 +9,8 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from common.scheduler import collect_jobs
-from services.volunteers import services
-from tests.conftest import engine_for
-from tests.integration.volunteers.test_photos import jpeg_with_gps, upload
-from tests.integration.volunteers.test_reports import report
+from services.volunteers.usecases import photos
+from tests.integration.volunteers.helpers import engine_for, jpeg_with_gps, report, upload
 
 
 def test_orphaned_photo_files_are_swept(client, world, uploads, volunteers_app):
@@ -33,7 +31,7 @@ def test_orphaned_photo_files_are_swept(client, world, uploads, volunteers_app):
     with volunteers_app.app_context():
         from common.app import session
 
-        removed = services.sweep_orphan_photos(session(), uploads, timedelta(hours=1))
+        removed = photos.sweep_orphan_photos(session(), uploads, timedelta(hours=1))
     assert removed == 1
     assert kept.exists() and fresh_orphan.exists() and not orphan.exists()
 

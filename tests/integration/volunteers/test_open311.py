@@ -14,7 +14,7 @@ import pytest
 from PIL import Image
 from werkzeug.serving import make_server
 
-from tests.integration.volunteers.test_reports import LAT, LNG, act, report
+from tests.integration.volunteers.helpers import LAT, LNG, act, outbox_events, report
 
 API_KEY = "city-case-system-key"
 
@@ -127,8 +127,6 @@ def test_client_reads_services_and_requests_and_posts_one(client, world, endpoin
     queue = client.get("/api/v1/reports?status=submitted", headers=world.coordinator.headers).json
     assert new_id in [r["id"] for r in queue["items"]]
     assert act(client, world.coordinator, new_id, "verify").status_code == 200
-    from tests.integration.volunteers.conftest import outbox_events
-
     assert len(outbox_events("report.verified")) == 1  # the rider's only
 
     assert {r["service_request_id"] for r in city.requests(service_code="blocked_fire_lane")} == {

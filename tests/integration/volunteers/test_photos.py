@@ -7,39 +7,9 @@ import io
 import uuid
 
 import sqlalchemy as sa
-from PIL import ExifTags, Image
+from PIL import Image
 
-from tests.conftest import engine_for
-from tests.integration.volunteers.test_reports import report
-
-
-def jpeg_with_gps(size=(640, 480)) -> bytes:
-    image = Image.new("RGB", size, (200, 30, 30))
-    exif = Image.Exif()
-    exif[ExifTags.Base.Make] = "SpyCam"
-    exif[ExifTags.Base.Model] = "X1"
-    exif[ExifTags.Base.Orientation] = 6  # rotated: the stored pixels must be upright
-    gps = exif.get_ifd(ExifTags.IFD.GPSInfo)
-    gps[ExifTags.GPS.GPSLatitudeRef] = "N"
-    gps[ExifTags.GPS.GPSLatitude] = (31.0, 13.0, 49.0)
-    gps[ExifTags.GPS.GPSLongitudeRef] = "E"
-    gps[ExifTags.GPS.GPSLongitude] = (121.0, 28.0, 25.0)
-    out = io.BytesIO()
-    image.save(out, format="JPEG", exif=exif)
-    data = out.getvalue()
-    assert b"SpyCam" in data and Image.open(io.BytesIO(data)).getexif().get_ifd(
-        ExifTags.IFD.GPSInfo
-    )
-    return data
-
-
-def upload(client, who, report_id, data: bytes, name="photo.jpg", field="photo"):
-    return client.post(
-        f"/api/v1/reports/{report_id}/photos",
-        data={field: (io.BytesIO(data), name)},
-        headers=who.headers,
-        content_type="multipart/form-data",
-    )
+from tests.integration.volunteers.helpers import engine_for, jpeg_with_gps, report, upload
 
 
 def test_stored_photo_has_no_exif_left(client, world, uploads):

@@ -7,26 +7,14 @@ from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 
-from tests.conftest import engine_for
-from tests.integration.volunteers.conftest import outbox_events, run_together
-
-LAT, LNG = 31.2304, 121.4737  # inside Elm Community
-
-
-def report(client, who, category="broken_street_light", lat=LAT, lng=LNG, **extra):
-    body = {
-        "category": category,
-        "description": "the lamp is out",
-        "lat": lat,
-        "lng": lng,
-        "address": "12 Elm Street",
-        **extra,
-    }
-    return client.post("/api/v1/reports", json=body, headers=who.headers)
-
-
-def act(client, who, report_id, action, **body):
-    return client.post(f"/api/v1/reports/{report_id}/{action}", json=body, headers=who.headers)
+from tests.integration.volunteers.helpers import (
+    LAT,
+    act,
+    engine_for,
+    outbox_events,
+    report,
+    run_together,
+)
 
 
 def test_categories_are_data(client, world):

@@ -9,7 +9,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import sqlalchemy as sa
 
-from tests.integration.volunteers.test_hours import log
+from tests.integration.volunteers.helpers import log
 
 
 def approved_hours(client, world, minutes_list):

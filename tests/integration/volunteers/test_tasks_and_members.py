@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from tests.integration.volunteers.conftest import outbox_events, run_together
+from tests.integration.volunteers.helpers import outbox_events, run_together
 
 
 def post_task(client, who, org_id, kind="dispute_mediation"):

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from services.volunteers.domain.errors import RuleViolation
+from common.errors import Conflict
 from services.volunteers.domain.reports import (
     Candidate,
     check_rider_window,
@@ -39,9 +39,9 @@ def test_the_happy_path():
     ],
 )
 def test_wrong_state_is_409(status, action):
-    with pytest.raises(RuleViolation) as info:
+    with pytest.raises(Conflict) as info:
         next_status(status, action)
-    assert info.value.status == 409 and info.value.kind == "wrong-state"
+    assert info.value.kind == "wrong-state"
 
 
 def test_nearest_open_report_within_50_m_and_24_h_is_the_original():
@@ -61,9 +61,9 @@ def test_a_duplicate_points_at_its_original():
 
 def test_rider_window_and_reopen_target():
     check_rider_window(NOW - timedelta(days=6), NOW, 7)
-    with pytest.raises(RuleViolation):
+    with pytest.raises(Conflict):
         check_rider_window(NOW - timedelta(days=8), NOW, 7)
-    with pytest.raises(RuleViolation):
+    with pytest.raises(Conflict):
         check_rider_window(None, NOW, 7)
     assert reopen_target(NOW) == "verified"
     assert reopen_target(None) == "submitted"
@@ -79,6 +79,6 @@ def test_open311_knows_two_states():
     [("verify", "verified"), ("reject", "rejected"), ("confirm", "confirmed")],
 )
 def test_wrong_state_messages_read_right(action, word):
-    with pytest.raises(RuleViolation) as info:
+    with pytest.raises(Conflict) as info:
         next_status("rejected" if action != "reject" else "resolved", action)
-    assert f"cannot be {word};" in info.value.message
+    assert f"cannot be {word};" in info.value.detail

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from services.volunteers.domain.errors import RuleViolation
+from common.errors import Invalid
 from services.volunteers.domain.signing import (
     RecordTotals,
     check_station_code,
@@ -26,7 +26,7 @@ T0 = 1_800_000_000.0
 def kind_of(code: str, now: float, station=STATION, key=KEY) -> str | None:
     try:
         check_station_code(key, station, code, now, TTL)
-    except RuleViolation as violation:
+    except Invalid as violation:
         return violation.kind
     return None
 
