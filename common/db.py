@@ -15,7 +15,7 @@ from sqlalchemy import MetaData, create_engine, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, scoped_session, sessionmaker
 
-from common.problems import Problem
+from common.errors import NotFound
 
 Row = TypeVar("Row")
 
@@ -88,12 +88,15 @@ class Database:
             connection.execute(text("SELECT 1"))
 
 
-def get_or_404(session: Session, model: type[Row], ident: Any, what: str) -> Row:
-    """The ``model`` row with primary key ``ident``; a 404 problem naming ``what`` if none."""
+def get_or_not_found(session: Session, model: type[Row], ident: Any, what: str) -> Row:
+    """The ``model`` row with primary key ``ident``; ``NotFound`` naming ``what`` if none."""
     row = session.get(model, ident)
     if row is None:
-        raise Problem(404, "not-found", f"There is no {what} with this id.")
+        raise NotFound.of(what)
     return row
+
+
+get_or_404 = get_or_not_found  # the former name, still imported by the services
 
 
 def ensure_database(server_url: str, database_url: str) -> bool:

@@ -12,8 +12,10 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from common.app import build_app
 from common.settings import ConfigurationError, Settings
 from common.tokens import TokenSigner, TokenVerifier
+from suite import APPS
 
-SERVICES = ("volunteers", "points", "rewards")
+# the apps the gateway forwards to: every app of the suite but itself
+SERVICES = tuple(each.name for each in APPS if each.name != "gateway")
 
 
 def _service_check(pool: urllib3.PoolManager, name: str, base_url: str) -> Any:
