@@ -34,7 +34,7 @@ from bench.points_common import (
     write_section,
 )
 from common.migrations import upgrade
-from tests.environment import release_redis_db
+from devtools.environment import release_redis_db
 
 
 def build_history(app: object, member_id: uuid.UUID, transfers: int, chunk: int = 20_000) -> float:

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from common.auth import current_principal
 from common.problems import Problem
+from common.transaction import unit_of_work
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -109,10 +110,14 @@ def idempotent(
 
 
 def purge_expired_keys(session: Session, table: Table, days: int | None = None) -> int:
-    """Forget keys older than the retention (30 days by default, as Stripe keeps 24 h)."""
+    """Job: forget keys older than the retention (30 days by default, as Stripe keeps 24 h).
+
+    A job is its own transaction boundary, so this commits."""
     keep = days if days is not None else int(current_app.config.get("IDEMPOTENCY_DAYS", 30))
-    result = session.execute(
-        delete(table).where(table.c.created_at < func.now() - text(f"interval '{int(keep)} days'"))
-    )
-    session.commit()
+    with unit_of_work(session):
+        result = session.execute(
+            delete(table).where(
+                table.c.created_at < func.now() - text(f"interval '{int(keep)} days'")
+            )
+        )
     return int(getattr(result, "rowcount", 0) or 0)

@@ -20,7 +20,7 @@ from common.outbox import OutboxRelay, emit
 from common.ratelimit import Limit, RateLimiter
 from common.scheduler import PeriodicJob, tick
 from services.rewards.adapters.models import plumbing
-from tests.conftest import engine_for
+from tests.helpers.databases import engine_for
 
 
 @pytest.fixture
@@ -85,7 +85,7 @@ def test_a_failed_delivery_is_retried_not_dropped(engine, redis_client):
         plumbing.outbox,
         redis_client,
         routes={"probe.happened": ("probe",)},
-        consumers={"probe": "tests.integration.common.consumers.always_fails"},
+        consumers={"probe": "tests.helpers.consumers.always_fails"},
     )
     assert relay.drain() == 1
     queue = json_queue("probe", redis_client)

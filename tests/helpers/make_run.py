@@ -1,0 +1,104 @@
+"""``make run`` as a test drives it: a process of its own, its log, its readiness."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import urllib3
+
+from common.settings import SERVICE_PORTS
+from devtools.suite import ROOT, free_port
+
+# what the test session sets and `make run` must do without (it starts its own servers)
+SET_BY_THE_TEST_SESSION = (
+    "DATABASE_URL",
+    "REDIS_URL",
+    "DB_PREFIX",
+    "JWT_PRIVATE_KEY_FILE",
+    "JWT_PUBLIC_KEY_FILE",
+    "INTERNAL_API_TOKEN",
+)
+
+
+@dataclass
+class MakeRun:
+    """One ``python -m common.devstack run`` on its own ports and var directory."""
+
+    var: Path
+    ports: dict[str, int] = field(default_factory=lambda: {n: free_port() for n in SERVICE_PORTS})
+    process: subprocess.Popen[bytes] | None = None
+    log_path: Path | None = None
+
+    @property
+    def env(self) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if k not in SET_BY_THE_TEST_SESSION}
+        env.update({f"{name.upper()}_PORT": str(port) for name, port in self.ports.items()})
+        env["CIVIC_VAR_DIR"] = str(self.var)
+        return env
+
+    @property
+    def gateway(self) -> str:
+        return f"http://127.0.0.1:{self.ports['gateway']}"
+
+    def start(self, log_path: Path) -> subprocess.Popen[bytes]:
+        self.log_path = log_path
+        with open(log_path, "wb") as log:
+            # a session of its own: the test can kill the command and honcho together
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "common.devstack", "run"],
+                cwd=ROOT,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        return self.process
+
+    def output(self) -> str:
+        assert self.log_path is not None
+        return self.log_path.read_text(errors="replace")
+
+    def wait_ready(
+        self, http: urllib3.PoolManager, timeout: float = 180
+    ) -> urllib3.BaseHTTPResponse:
+        """The gateway's first 200 on /readyz once this run announced its address (what
+        answers before is not this run's); AssertionError with the log otherwise."""
+        assert self.process is not None
+        ready = None
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and self.process.poll() is None:
+            if "the suite listens on" not in self.output():
+                time.sleep(0.2)
+                continue
+            try:
+                ready = http.request("GET", f"{self.gateway}/readyz")
+                if ready.status == 200:
+                    return ready
+            except urllib3.exceptions.HTTPError:
+                pass
+            time.sleep(0.5)
+        raise AssertionError(self.output()[-3000:])
+
+    def stop(self, signum: int = signal.SIGINT, timeout: float = 60) -> int:
+        """Send ``signum`` to the run command alone (as Ctrl-C or a service manager does)."""
+        assert self.process is not None
+        if self.process.poll() is None:
+            self.process.send_signal(signum)
+            try:
+                self.process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(10)
+        return self.process.returncode
+
+    def kill_outright(self) -> None:
+        """SIGKILL the run command and honcho (not the processes honcho started)."""
+        assert self.process is not None
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(10)
