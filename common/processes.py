@@ -9,6 +9,7 @@ by anything else is named, with the variable that moves it.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -84,10 +85,8 @@ def stop_processes(pids: Iterable[int], grace: float = 10.0) -> None:
 
 
 def _signal(pid: int, signum: int) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.kill(pid, signum)
-    except ProcessLookupError:
-        pass
 
 
 def port_in_use(port: int, host: str = "127.0.0.1") -> bool:

@@ -97,7 +97,7 @@ class Suite:
     def start(self, name: str) -> None:
         if name in self.processes and self.processes[name].poll() is None:
             return
-        log = open(self.workdir / f"{name}.log", "ab")  # noqa: SIM115 - owned by the process
+        log = (self.workdir / f"{name}.log").open("ab")  # noqa: SIM115 - the process owns it
         self.processes[name] = subprocess.Popen(
             self.command(name), cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT
         )

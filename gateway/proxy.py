@@ -241,7 +241,7 @@ class ServiceProxy:
                 503,
                 "service-unavailable",
                 f"The {service} service is unavailable; try again shortly.",
-                [("Retry-After", "5")],
+                (("Retry-After", "5"),),
             )
         response_headers = [
             (name, value)

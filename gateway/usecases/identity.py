@@ -70,9 +70,7 @@ class RefreshRefused(Unauthenticated):
     see :func:`rotate_refresh_token`."""
 
     def __init__(self) -> None:
-        super().__init__(
-            "The refresh token is not valid any more.", kind="invalid-refresh-token"
-        )
+        super().__init__("The refresh token is not valid any more.", kind="invalid-refresh-token")
 
 
 def _roles(roles: Iterable[str]) -> list[str]:

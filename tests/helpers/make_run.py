@@ -48,7 +48,7 @@ class MakeRun:
 
     def start(self, log_path: Path) -> subprocess.Popen[bytes]:
         self.log_path = log_path
-        with open(log_path, "wb") as log:
+        with log_path.open("wb") as log:
             # a session of its own: the test can kill the command and honcho together
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "common.devstack", "run"],
