@@ -7,8 +7,6 @@ error half way through a write leaves nothing behind.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from flask import Flask
@@ -71,17 +69,6 @@ class Database:
         if self._scoped is None:
             raise RuntimeError("Database.init_app() has not been called")
         return self._scoped()
-
-    @contextmanager
-    def new_session(self) -> Iterator[Session]:
-        """A session of its own, outside the request's, for jobs and relays."""
-        if self._factory is None:
-            raise RuntimeError("Database.init_app() has not been called")
-        session = self._factory()
-        try:
-            yield session
-        finally:
-            session.close()
 
     def ping(self) -> None:
         assert self.engine is not None
