@@ -18,6 +18,7 @@ from sqlalchemy import Table, delete, func, insert, select, text
 from sqlalchemy.orm import Session
 
 from common.auth import current_principal
+from common.errors import Invalid
 from common.problems import Problem
 from common.transaction import unit_of_work
 
@@ -63,13 +64,19 @@ def _lock(session: Session, scope: str, key: str) -> None:
         )
 
 
+class KeyReused(Invalid):
+    """The Idempotency-Key came back with another body (a 422; for stores of their own too)."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "This Idempotency-Key was used with a different request body.",
+            kind="idempotency-key-reused",
+        )
+
+
 def _replay(stored: Any, fingerprint: bytes) -> Response:
     if stored.request_hash != fingerprint:
-        raise Problem(
-            422,
-            "idempotency-key-reused",
-            "This Idempotency-Key was used with a different request body.",
-        )
+        raise KeyReused()
     replay = Response(
         stored.response_body, status=stored.status_code, content_type=stored.content_type
     )
