@@ -115,3 +115,14 @@ def test_roles_are_normalised_and_checked():
 )
 def test_routes_match_on_segment_boundaries(path, service):
     assert match_service(path) == service
+
+
+def test_the_worker_takes_every_busy_queue_of_the_manifest_consumers_first():
+    from common.worker import default_queues
+    from suite import APPS
+
+    queues = default_queues()
+    busy = {app.name for app in APPS if app.consumer or app.periodic or app.has_outbox}
+    assert set(queues) == busy and len(queues) == len(busy)
+    consumers = [app.name for app in APPS if app.consumer]
+    assert queues[: len(consumers)] == consumers
