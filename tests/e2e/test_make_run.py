@@ -11,15 +11,23 @@ import socket
 import stat
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
 import urllib3
 
 from common.processes import leftovers
 from devtools.suite import ROOT
-from tests.helpers.make_run import MakeRun
+from tests.helpers.make_run import MakeRun, var_directory
 
 WEB_APPS = ("gateway", "volunteers", "points", "rewards")
+
+
+@pytest.fixture
+def var() -> Iterator[Path]:
+    with var_directory() as path:
+        yield path
 
 
 def _assert_embedded_servers_stopped(var: Path, output: str) -> None:
@@ -27,8 +35,8 @@ def _assert_embedded_servers_stopped(var: Path, output: str) -> None:
     assert not (var / "redis" / "redis.sock").exists(), output[-2000:]
 
 
-def test_make_run_on_embedded_servers(tmp_path: Path) -> None:
-    run = MakeRun(tmp_path / "var")
+def test_make_run_on_embedded_servers(tmp_path: Path, var: Path) -> None:
+    run = MakeRun(var)
     run.start(tmp_path / "run.log")
     http = urllib3.PoolManager(retries=False, timeout=urllib3.Timeout(3))
     try:
@@ -73,6 +81,9 @@ def test_make_run_on_embedded_servers(tmp_path: Path) -> None:
             headers={"Authorization": f"Bearer {token}"},
         )
         assert balance.status == 200 and json.loads(balance.data)["available"] == 0
+        # a parent the embedded PostgreSQL's own user can no longer traverse (pytest does
+        # this to its temporary root) must not keep it from stopping
+        var.parent.chmod(0o700)
     finally:
         run.stop(signal.SIGINT)
         http.clear()
@@ -82,9 +93,9 @@ def test_make_run_on_embedded_servers(tmp_path: Path) -> None:
 
 
 def test_a_run_killed_outright_is_cleaned_up_by_the_next_and_sigterm_stops_all(
-    tmp_path: Path,
+    tmp_path: Path, var: Path
 ) -> None:
-    first = MakeRun(tmp_path / "var")
+    first = MakeRun(var)
     first.start(tmp_path / "first.log")
     http = urllib3.PoolManager(retries=False, timeout=urllib3.Timeout(3))
     second = MakeRun(first.var, ports=first.ports)
@@ -110,8 +121,8 @@ def test_a_run_killed_outright_is_cleaned_up_by_the_next_and_sigterm_stops_all(
     assert leftovers(first.var) == []
 
 
-def test_a_port_held_by_another_program_is_named(tmp_path: Path) -> None:
-    run = MakeRun(tmp_path / "var")
+def test_a_port_held_by_another_program_is_named(tmp_path: Path, var: Path) -> None:
+    run = MakeRun(var)
     with socket.socket() as holder:
         holder.bind(("127.0.0.1", run.ports["points"]))
         holder.listen()

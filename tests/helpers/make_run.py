@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,6 +28,19 @@ SET_BY_THE_TEST_SESSION = (
     "JWT_PUBLIC_KEY_FILE",
     "INTERNAL_API_TOKEN",
 )
+
+
+@contextmanager
+def var_directory() -> Iterator[Path]:
+    """A var directory outside pytest's temporary tree: pytest sets its root to mode 0700
+    whenever a session starts (other sessions run at once on this machine), and run as
+    root the embedded PostgreSQL runs as a user of its own that must traverse the path."""
+    path = Path(tempfile.mkdtemp(prefix="civic-run-"))
+    path.chmod(0o755)
+    try:
+        yield path / "var"
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
 
 
 @dataclass
