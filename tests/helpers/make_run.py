@@ -40,6 +40,16 @@ def var_directory() -> Iterator[Path]:
     try:
         yield path / "var"
     finally:
+        # whatever a failed test left running there goes before its directory does
+        # (a Redis whose directory is gone cannot save, and then refuses to exit)
+        subprocess.run(
+            [sys.executable, "-m", "common.devstack", "stop"],
+            cwd=ROOT,
+            env={**os.environ, "CIVIC_VAR_DIR": str(path / "var")},
+            capture_output=True,
+            timeout=120,
+            check=False,
+        )
         shutil.rmtree(path, ignore_errors=True)
 
 
