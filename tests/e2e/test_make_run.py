@@ -9,8 +9,6 @@ import json
 import signal
 import socket
 import stat
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,7 +16,6 @@ import pytest
 import urllib3
 
 from common.processes import leftovers
-from devtools.suite import ROOT
 from tests.helpers.make_run import MakeRun, var_directory
 
 WEB_APPS = ("gateway", "volunteers", "points", "rewards")
@@ -57,14 +54,9 @@ def test_make_run_on_embedded_servers(tmp_path: Path, var: Path) -> None:
             assert control.exists() and stat.S_ISSOCK(control.stat().st_mode), name
 
         # the first admin, made from the command line against the running suite's databases
-        made = subprocess.run(
-            [sys.executable, "-m", "flask", "--app", "gateway", "create-user", "chief"]
-            + ["--password", "a long passphrase", "--role", "admin"],
-            cwd=ROOT,
-            env=run.env,
-            capture_output=True,
-            text=True,
-            timeout=60,
+        made = run.python(
+            *("-m", "flask", "--app", "gateway", "create-user", "chief"),
+            *("--password", "a long passphrase", "--role", "admin"),
         )
         assert made.returncode == 0, made.stderr
         login = http.request(
@@ -144,14 +136,7 @@ def test_make_stop_stops_what_a_run_killed_outright_left(tmp_path: Path, var: Pa
         run.kill_outright()
         http.clear()
     assert leftovers(var)
-    stopped = subprocess.run(
-        [sys.executable, "-m", "common.devstack", "stop"],
-        cwd=ROOT,
-        env=run.env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    stopped = run.python("-m", "common.devstack", "stop")
     assert stopped.returncode == 0, stopped.stderr
     assert leftovers(var) == []
     _assert_embedded_servers_stopped(var, run.output())

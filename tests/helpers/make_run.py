@@ -87,6 +87,19 @@ class MakeRun:
             )
         return self.process
 
+    def python(self, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+        """``python ARGS...`` from the project root with this run's environment (as a
+        second terminal beside ``make run`` would)."""
+        return subprocess.run(
+            [sys.executable, *args],
+            cwd=ROOT,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+
     def output(self) -> str:
         assert self.log_path is not None
         return self.log_path.read_text(errors="replace")
