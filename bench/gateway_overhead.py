@@ -23,8 +23,8 @@ from bench.wrk import WrkResult, run_wrk
 from common.db import drop_database
 from common.migrations import APP_MODULES, upgrade
 from common.tokens import TokenSigner
-from tests.e2e.suite import WEB, Suite
-from tests.environment import suite_environment
+from devtools.environment import suite_environment
+from devtools.suite import WEB, Suite
 
 
 def prepare_environment(workdir: Path) -> TokenSigner:

@@ -41,7 +41,7 @@ from bench.points_common import (
 )
 from common.jobs import json_queue
 from common.migrations import upgrade
-from tests.environment import release_redis_db
+from devtools.environment import release_redis_db
 
 
 def noop(*_: Any) -> None:
@@ -85,7 +85,7 @@ def rq_baseline(redis: Redis, jobs: int, workers: int) -> float:
     queue.empty()
     procs = start_workers(workers)
     try:
-        time.sleep(1.5)  # let the workers register and idle
+        wait_until(lambda: _idle_workers(redis) >= workers, 60, "the workers to register")
         with redis.pipeline() as pipe:
             for _ in range(jobs):
                 queue.enqueue("bench.points_awards.noop", pipeline=pipe, result_ttl=0)
@@ -95,6 +95,12 @@ def rq_baseline(redis: Redis, jobs: int, workers: int) -> float:
         return jobs / (time.perf_counter() - started)
     finally:
         stop(procs)
+
+
+def _idle_workers(redis: Redis) -> int:
+    from rq import Worker
+
+    return sum(worker.get_state() == "idle" for worker in Worker.all(connection=redis))
 
 
 def _started(redis: Redis) -> int:

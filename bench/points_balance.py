@@ -5,7 +5,7 @@ own database (prefix ``bench4_``), one member with 10 transfers and one with
 1,000,000 (written through the ledger's own posting path, hash chain included),
 then times, interleaved:
 
-- the use case ``accounts.balance`` (two index lookups: the account row, the next lots);
+- the use case ``usecases.accounts.balance`` (two index lookups: the account row, the next lots);
 - ``GET /api/v1/points/balance`` through the Flask app with a real token;
 - the first page of ``GET /api/v1/points/transactions``;
 
@@ -20,6 +20,7 @@ import statistics
 import time
 import uuid
 from collections.abc import Callable
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -34,7 +35,8 @@ from bench.points_common import (
     write_section,
 )
 from common.migrations import upgrade
-from tests.environment import release_redis_db
+from common.tokens import TokenSigner
+from devtools.environment import release_redis_db
 
 
 def build_history(app: object, member_id: uuid.UUID, transfers: int, chunk: int = 20_000) -> float:
@@ -110,7 +112,10 @@ def _existing_accounts(server_url: str, transfers: int) -> tuple[uuid.UUID, uuid
     return None
 
 
-def main(argv: list[str] | None = None) -> None:
+Rows = list[tuple[str, tuple[float, float], tuple[float, float]]]
+
+
+def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--transfers", type=int, default=1_000_000)
     parser.add_argument("--rounds", type=int, default=10)
@@ -120,7 +125,122 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--reuse", action="store_true", help="reuse the accounts a previous run left behind"
     )
-    args = parser.parse_args(argv)
+    return parser.parse_args(argv)
+
+
+def _accounts(
+    app: Any,
+    args: argparse.Namespace,
+    server_url: str,
+    existing: tuple[uuid.UUID, uuid.UUID] | None,
+) -> tuple[uuid.UUID, uuid.UUID, float]:
+    """The small and the big account (written now, or the last run's) and the seconds
+    writing the big one took (NaN when reused)."""
+    if existing is None:
+        small, big = uuid.uuid4(), uuid.uuid4()
+        build_history(app, small, 10)
+        seconds = build_history(app, big, args.transfers)
+        print(f"wrote {args.transfers} transfers in {seconds:.0f}s")
+    else:
+        small, big, seconds = *existing, float("nan")
+        print("reusing the accounts of the last run")
+    with (
+        engine(server_url, "points").connect().execution_options(isolation_level="AUTOCOMMIT") as c
+    ):
+        c.execute(sa.text("VACUUM ANALYZE"))
+        count = c.execute(
+            sa.text("SELECT count(*) FROM transfers WHERE member_id = :m"), {"m": big}
+        ).scalar_one()
+        assert count == args.transfers
+    return small, big, seconds
+
+
+def _use_case_rows(app: Any, args: argparse.Namespace, small: uuid.UUID, big: uuid.UUID) -> Rows:
+    from common.app import session
+    from services.points.usecases import accounts
+
+    config = app.extensions["points_config"]
+    with app.app_context():
+
+        def read(member: uuid.UUID) -> Callable[[], object]:
+            def call() -> object:
+                result = accounts.balance(session(), member, config)
+                session().rollback()
+                return result
+
+            return call
+
+        a, b = compare(args.rounds, args.calls, read(small), read(big))
+        big_balance = accounts.balance(session(), big, config)
+        session().rollback()
+        print("big account:", big_balance.available, big_balance.expiring)
+    return [("services.balance (use case)", summary(a), summary(b))]
+
+
+def _http_rows(
+    app: Any, signer: TokenSigner, args: argparse.Namespace, small: uuid.UUID, big: uuid.UUID
+) -> Rows:
+    client = app.test_client()
+
+    def http(member: uuid.UUID, path: str) -> Callable[[], object]:
+        header = {"Authorization": f"Bearer {signer.sign(member, 'bench', ['member'])}"}
+
+        def call() -> object:
+            response = client.get(path, headers=header)
+            assert response.status_code == 200
+            return response
+
+        return call
+
+    rows: Rows = []
+    for label, path in (
+        ("GET /api/v1/points/balance", "/api/v1/points/balance"),
+        (
+            "GET /api/v1/points/transactions?limit=5 (first page)",
+            "/api/v1/points/transactions?limit=5",
+        ),
+    ):
+        a, b = compare(args.rounds, args.calls // 2, http(small, path), http(big, path))
+        rows.append((label, summary(a), summary(b)))
+    return rows
+
+
+def _report(args: argparse.Namespace, rows: Rows, select_only: Any, seconds: float) -> str:
+    lines = [
+        "## Balance reads: 10 against 1,000,000 transfers on the account",
+        "",
+        f"Run {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC on {machine()}; "
+        f"`python -m bench.points_balance --transfers {args.transfers}`. One process, "
+        f"{args.rounds * args.calls} reads of each (half that over HTTP), alternating call "
+        "by call so that the drift of a shared machine hits both alike. "
+        f"Baseline in the same session: pgbench select-only, 1 client: "
+        f"{select_only.latency_ms * 1000:.0f} µs per transaction "
+        f"({select_only.tps:.0f} tps).",
+        "",
+        "| read | 10 transfers: median / p95 | 1,000,000: median / p95 | ratio of medians "
+        "| vs pgbench select-only |",
+        "|---|---|---|---|---|",
+    ]
+    for label, (m1, p1), (m2, p2) in rows:
+        lines.append(
+            f"| {label} | {m1:.0f} µs / {p1:.0f} µs | {m2:.0f} µs / {p2:.0f} µs | "
+            f"{m2 / m1:.3f} | {m2 / (select_only.latency_ms * 1000):.1f}x |"
+        )
+        print(f"{label}: {m1:.0f} µs vs {m2:.0f} µs (ratio {m2 / m1:.3f})")
+    written = f"in {seconds:.0f} s" if seconds == seconds else "by an earlier run of this benchmark"
+    lines += [
+        "",
+        f"The {args.transfers:,} transfers were written through the ledger's posting path "
+        f"(hash chain, lots, sharded issuance) {written}. A balance is the stored "
+        "row of `accounts` plus the next lots to expire from `lots` (one row per member "
+        "and expiry date, however many awards), so neither read grows with the history; "
+        "the transactions page is an index range scan on `(member_id, seq)`.",
+    ]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = _arguments(argv)
     server_url, base_redis = require_servers()
     redis_url, number = claim_redis_db(base_redis)
     try:
@@ -129,108 +249,17 @@ def main(argv: list[str] | None = None) -> None:
         existing = _existing_accounts(server_url, args.transfers) if args.reuse else None
         if existing is None:
             truncate(server_url, "points")
-        baseline = pgbench(server_url, args.pgbench_seconds)
-        select_only = baseline[1]
+        select_only = pgbench(server_url, args.pgbench_seconds)[1]
         print(f"pgbench select-only: {select_only.latency_ms * 1000:.0f} µs per transaction")
 
-        from common.app import session
         from services.points import create_app
-        from services.points.usecases import accounts
 
         app = create_app()
-        if existing is None:
-            small, big = uuid.uuid4(), uuid.uuid4()
-            build_history(app, small, 10)
-            seconds = build_history(app, big, args.transfers)
-            print(f"wrote {args.transfers} transfers in {seconds:.0f}s")
-        else:
-            small, big, seconds = *existing, float("nan")
-            print("reusing the accounts of the last run")
-        with (
-            engine(server_url, "points")
-            .connect()
-            .execution_options(isolation_level="AUTOCOMMIT") as c
-        ):
-            c.execute(sa.text("VACUUM ANALYZE"))
-            count = c.execute(
-                sa.text("SELECT count(*) FROM transfers WHERE member_id = :m"), {"m": big}
-            ).scalar_one()
-            assert count == args.transfers
-        config = app.extensions["points_config"]
-        rows: list[tuple[str, tuple[float, float], tuple[float, float]]] = []
-
-        with app.app_context():
-
-            def read(member: uuid.UUID) -> Callable[[], object]:
-                def call() -> object:
-                    result = accounts.balance(session(), member, config)
-                    session().rollback()
-                    return result
-
-                return call
-
-            a, b = compare(args.rounds, args.calls, read(small), read(big))
-            rows.append(("services.balance (use case)", summary(a), summary(b)))
-            big_balance = accounts.balance(session(), big, config)
-            session().rollback()
-            print("big account:", big_balance.available, big_balance.expiring)
-
-        client = app.test_client()
-
-        def http(member: uuid.UUID, path: str) -> Callable[[], object]:
-            header = {"Authorization": f"Bearer {signer.sign(member, 'bench', ['member'])}"}
-
-            def call() -> object:
-                response = client.get(path, headers=header)
-                assert response.status_code == 200
-                return response
-
-            return call
-
-        for label, path in (
-            ("GET /api/v1/points/balance", "/api/v1/points/balance"),
-            (
-                "GET /api/v1/points/transactions?limit=5 (first page)",
-                "/api/v1/points/transactions?limit=5",
-            ),
-        ):
-            a, b = compare(args.rounds, args.calls // 2, http(small, path), http(big, path))
-            rows.append((label, summary(a), summary(b)))
-
-        lines = [
-            "## Balance reads: 10 against 1,000,000 transfers on the account",
-            "",
-            f"Run {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC on {machine()}; "
-            f"`python -m bench.points_balance --transfers {args.transfers}`. One process, "
-            f"{args.rounds * args.calls} reads of each (half that over HTTP), alternating call "
-            "by call so that the drift of a shared machine hits both alike. "
-            f"Baseline in the same session: pgbench select-only, 1 client: "
-            f"{select_only.latency_ms * 1000:.0f} µs per transaction "
-            f"({select_only.tps:.0f} tps).",
-            "",
-            "| read | 10 transfers: median / p95 | 1,000,000: median / p95 | ratio of medians "
-            "| vs pgbench select-only |",
-            "|---|---|---|---|---|",
-        ]
-        for label, (m1, p1), (m2, p2) in rows:
-            lines.append(
-                f"| {label} | {m1:.0f} µs / {p1:.0f} µs | {m2:.0f} µs / {p2:.0f} µs | "
-                f"{m2 / m1:.3f} | {m2 / (select_only.latency_ms * 1000):.1f}x |"
-            )
-            print(f"{label}: {m1:.0f} µs vs {m2:.0f} µs (ratio {m2 / m1:.3f})")
-        written = (
-            f"in {seconds:.0f} s" if seconds == seconds else "by an earlier run of this benchmark"
-        )
-        lines += [
-            "",
-            f"The {args.transfers:,} transfers were written through the ledger's posting path "
-            f"(hash chain, lots, sharded issuance) {written}. A balance is the stored "
-            "row of `accounts` plus the next lots to expire from `lots` (one row per member "
-            "and expiry date, however many awards), so neither read grows with the history; "
-            "the transactions page is an index range scan on `(member_id, seq)`.",
-        ]
+        small, big, seconds = _accounts(app, args, server_url, existing)
+        rows = _use_case_rows(app, args, small, big) + _http_rows(app, signer, args, small, big)
+        report = _report(args, rows, select_only, seconds)
         if not args.no_write:
-            write_section("points-balance", "\n".join(lines))
+            write_section("points-balance", report)
         app.extensions["database"].engine.dispose()
     finally:
         release_redis_db(base_redis, number)

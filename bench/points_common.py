@@ -16,8 +16,8 @@ import sqlalchemy as sa
 from common.db import drop_database, ensure_database
 from common.settings import database_url_for
 from common.tokens import TokenSigner
-from tests.environment import claim_redis_db as shared_claim
-from tests.environment import suite_environment
+from devtools.environment import claim_redis_db as shared_claim
+from devtools.environment import suite_environment
 
 PREFIX = "bench4_"
 PERF_DOC = Path(__file__).resolve().parents[1] / "docs" / "perf" / "points.md"

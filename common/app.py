@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from common import auth
 from common.db import Database
-from common.health import health_blueprint
+from common.health import Check, health_blueprint
 from common.logs import REQUEST_ID_HEADER, clean_request_id, configure_logging, log_access
 from common.problems import register_error_handlers
 from common.settings import Settings
@@ -54,7 +54,7 @@ def build_app(
     app.extensions["redis"] = redis
     database = Database()
     database.init_app(app, settings.database_url)
-    checks: dict[str, Callable[[], None]] = {"database": database.ping, "redis": redis.ping}
+    checks: dict[str, Check] = {"database": database.ping, "redis": redis.ping}
     app.extensions["readiness_checks"] = checks
     auth.init_app(
         app, TokenVerifier(settings.jwt_public_key, settings.jwt_issuer, settings.jwt_audience)

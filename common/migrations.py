@@ -50,6 +50,8 @@ def run_env() -> None:
     """The body of every app's migrations/env.py."""
     config = context.config
     app_name = config.attributes.get("app_name") or config.get_main_option("app_name")
+    if not app_name:
+        raise RuntimeError("run_env() needs the app's name (alembic_config sets it)")
     models = importlib.import_module(app(app_name).models)
     metadata = models.Base.metadata
     if context.is_offline_mode():

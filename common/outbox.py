@@ -26,7 +26,8 @@ from sqlalchemy.orm import Session
 from common.events import Event
 from common.health import Heartbeat, serve_health_from_env
 from common.jobs import json_queue
-from suite import app, event_routes
+from common.transaction import unit_of_work
+from suite import APPS, app, event_routes
 from suite import consumers as consumers_of_suite
 
 log = logging.getLogger(__name__)
@@ -138,15 +139,13 @@ def purge_sent(service: str, keep_days: int = 7) -> int:
 
     spec = app(service)
     outbox: Table = importlib.import_module(spec.models).plumbing.outbox
-    with app_for(spec.package).app_context():
-        db = session()
+    with app_for(spec.package).app_context(), unit_of_work(session()) as db:
         result = db.execute(
             delete(outbox).where(
                 outbox.c.sent_at < func.now() - text(f"interval '{int(keep_days)} days'")
             )
         )
-        db.commit()
-        return int(getattr(result, "rowcount", 0) or 0)
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 def run_relays(
@@ -174,7 +173,8 @@ def run_relays(
 
 
 def main(argv: list[str] | None = None) -> None:
-    """``python -m common.outbox SERVICE...``: the relay process of the suite."""
+    """``python -m common.outbox [APP...]``: the relay process of the suite (by default,
+    of every app with an outbox in the manifest)."""
     import argparse
 
     from common.db import make_engine
@@ -182,11 +182,11 @@ def main(argv: list[str] | None = None) -> None:
     from common.settings import Settings, environment
 
     parser = argparse.ArgumentParser(description="Relay services' outboxes to their consumers")
-    parser.add_argument("services", nargs="+")
+    parser.add_argument("services", nargs="*", help="default: every app with an outbox")
     args = parser.parse_args(argv)
     configure_logging("relay")
     relays = {}
-    for service in args.services:
+    for service in args.services or [each.name for each in APPS if each.has_outbox]:
         settings = Settings.from_env(service)
         models = importlib.import_module(app(service).models)
         relays[service] = OutboxRelay(

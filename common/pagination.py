@@ -16,7 +16,7 @@ from marshmallow import Schema, ValidationError, fields, validate
 from sqlalchemy import Select, tuple_
 from sqlalchemy.orm import Session
 
-from common.problems import Problem
+from common.errors import Invalid
 
 
 class PageArgs(Schema):
@@ -51,10 +51,9 @@ def decode_cursor(cursor: str | None, *converters: Callable[[str], Any]) -> list
             raise ValueError("NUL character in a cursor")
         return [convert(str(v)) for convert, v in zip(converters, values, strict=True)]
     except (ValueError, TypeError, UnicodeDecodeError) as exc:
-        raise Problem(
-            422,
-            "validation-error",
+        raise Invalid(
             "The cursor is not one this API gave out.",
+            title="Validation error",
             errors={"cursor": ["Not a valid cursor."]},
         ) from exc
 

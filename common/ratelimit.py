@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from redis import Redis
 
-from common.problems import Problem
+from common.errors import TooMany
 
 
 @dataclass(frozen=True)
@@ -37,12 +37,12 @@ class RateLimiter:
         return 0
 
     def enforce(self, checks: Iterable[tuple[Limit, str]], kind: str, message: str) -> None:
-        """A 429 problem with Retry-After when any subject is over its limit.
+        """``TooMany`` (a 429 with Retry-After) when any subject is over its limit.
 
         ``message`` may say ``{wait}``, the seconds until the caller may try again."""
         wait = max((self.retry_after(limit, subject) for limit, subject in checks), default=0)
         if wait:
-            raise Problem(429, kind, message.format(wait=wait), headers={"Retry-After": str(wait)})
+            raise TooMany(message.format(wait=wait), kind=kind, retry_after=wait)
 
     def record(self, limit: Limit, subject: str) -> int:
         """Count one more hit in the current window; the count so far."""

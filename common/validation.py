@@ -2,7 +2,7 @@
 
 PostgreSQL text cannot hold U+0000 and psycopg refuses to send it; Python's json gives up
 on deep nesting with RecursionError; Python cannot read back a year past 9999. Each of
-these surfaced as a 500. Found in the volunteers service, applied to every app here.
+these surfaced as a 500 in one app before; every app refuses them here.
 """
 
 from __future__ import annotations

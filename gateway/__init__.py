@@ -10,13 +10,16 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from common.app import build_app
+from common.health import Check
 from common.settings import ConfigurationError, Settings
 from common.tokens import TokenSigner, TokenVerifier
+from suite import APPS
 
-SERVICES = ("volunteers", "points", "rewards")
+# the apps the gateway forwards to: every app of the suite but itself
+SERVICES = tuple(each.name for each in APPS if each.name != "gateway")
 
 
-def _service_check(pool: urllib3.PoolManager, name: str, base_url: str) -> Any:
+def _service_check(pool: urllib3.PoolManager, name: str, base_url: str) -> Check:
     def check() -> None:
         response = pool.request("GET", f"{base_url}/readyz", timeout=2.0, retries=False)
         if response.status != 200:

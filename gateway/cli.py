@@ -6,9 +6,10 @@ import click
 from flask import Flask
 
 from common.app import session
-from common.problems import Problem
-from gateway import services
-from gateway.domain.identity import ROLES
+from common.errors import DomainError
+from common.transaction import unit_of_work
+from gateway.domain.identity import MIN_PASSWORD_LENGTH, ROLES
+from gateway.usecases import identity
 
 
 def init_app(app: Flask) -> None:
@@ -21,10 +22,14 @@ def init_app(app: Flask) -> None:
         username: str, password: str, display_name: str | None, roles: tuple[str, ...]
     ) -> None:
         """Create a user with the given roles (member is implied)."""
-        if len(password) < 8:
-            raise click.BadParameter("at least 8 characters", param_hint="--password")
+        if len(password) < MIN_PASSWORD_LENGTH:
+            raise click.BadParameter(
+                f"at least {MIN_PASSWORD_LENGTH} characters", param_hint="--password"
+            )
+        account = identity.NewAccount(username, password, display_name, roles)
         try:
-            user = services.create_user(session(), username, password, display_name, roles)
-        except Problem as problem:
-            raise click.ClickException(problem.detail) from problem
+            with unit_of_work(session()):
+                user = identity.create_user(session(), account)
+        except DomainError as error:
+            raise click.ClickException(error.detail) from error
         click.echo(f"created {user.username} ({user.id}) with roles {', '.join(user.roles)}")

@@ -132,117 +132,71 @@ class ServiceProxy:
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
-        request_id = clean_request_id(environ.get("HTTP_X_REQUEST_ID"))
-        started = time.perf_counter()
-
-        def answer_problem(
-            status: int, kind: str, detail: str, extra: tuple[tuple[str, str], ...] = ()
-        ) -> Iterable[bytes]:
-            body = problem_bytes(status, kind, detail)
-            log_access(
-                environ.get("REQUEST_METHOD", ""),
-                path,
-                status,
-                time.perf_counter() - started,
-                request_id,
-            )
-            start_response(
-                f"{status} {_REASONS.get(status, '')}",
-                [
-                    ("Content-Type", PROBLEM_MEDIA_TYPE),
-                    ("Content-Length", str(len(body))),
-                    ("X-Request-ID", request_id),
-                    *extra,
-                ],
-            )
-            return [body]
-
+        answer = _Answerer(environ, start_response, path)
         length = 0
         length_header = environ.get("CONTENT_LENGTH")
         if length_header:
             try:
                 length = int(length_header)
             except ValueError:
-                return answer_problem(400, "bad-request", "Content-Length is not a number.")
+                return answer.problem(400, "bad-request", "Content-Length is not a number.")
         if length > self.max_body:
             _discard(environ["wsgi.input"], length)
-            return answer_problem(
+            return answer.problem(
                 413, "payload-too-large", "The request body is larger than this API accepts."
             )
-
         service = self._service_for(path) if path.startswith(("/api/v1/", "/open311")) else None
         if service is None:
             return self.app(environ, start_response)
-
-        authorization = environ.get("HTTP_AUTHORIZATION")
-        if authorization:
-            try:
-                token = bearer_token(authorization)
-                if token:
-                    self.verifier.verify(token)
-            except InvalidToken as exc:
-                return answer_problem(
-                    401,
-                    "invalid-token",
-                    f"The access token is not valid: {exc}",
-                    (("WWW-Authenticate", 'Bearer realm="civic"'),),
-                )
-
+        refused = self._refuse_bad_token(environ, answer)
+        if refused is not None:
+            return refused
         body: bytes | None = None
         if length:
             body = environ["wsgi.input"].read(length)
         elif environ.get("HTTP_TRANSFER_ENCODING", "").lower() == "chunked":
             body = environ["wsgi.input"].read(self.max_body + 1)
             if len(body) > self.max_body:
-                return answer_problem(
+                return answer.problem(
                     413, "payload-too-large", "The request body is larger than this API accepts."
                 )
+        return self._forward(service, environ, body, answer)
 
-        headers = {"X-Request-ID": request_id}
-        for key, value in environ.items():
-            if key.startswith("HTTP_"):
-                name = key[5:].replace("_", "-").title()
-                if name.lower() not in _HOP_BY_HOP and name != "X-Request-Id":
-                    headers[name] = value
-        if environ.get("CONTENT_TYPE"):
-            headers["Content-Type"] = environ["CONTENT_TYPE"]
-        client = environ.get("REMOTE_ADDR", "")
-        forwarded = environ.get("HTTP_X_FORWARDED_FOR")
-        headers["X-Forwarded-For"] = f"{forwarded}, {client}" if forwarded else client
-        # forward the request target as the client sent it (still percent-encoded) when
-        # the server keeps it, so that non-ASCII paths arrive intact
-        url = environ.get("RAW_URI") or environ.get("REQUEST_URI") or ""
-        if not url.startswith("/"):
-            query = environ.get("QUERY_STRING")
-            url = f"{path}?{query}" if query else path
+    def _refuse_bad_token(
+        self, environ: dict[str, Any], answer: _Answerer
+    ) -> Iterable[bytes] | None:
+        """A 401 for a token that is present and invalid (the service checks roles)."""
+        authorization = environ.get("HTTP_AUTHORIZATION")
+        if not authorization:
+            return None
+        try:
+            token = bearer_token(authorization)
+            if token:
+                self.verifier.verify(token)
+        except InvalidToken as exc:
+            return answer.problem(
+                401,
+                "invalid-token",
+                f"The access token is not valid: {exc}",
+                (("WWW-Authenticate", 'Bearer realm="civic"'),),
+            )
+        return None
 
+    def _forward(
+        self, service: str, environ: dict[str, Any], body: bytes | None, answer: _Answerer
+    ) -> Iterable[bytes]:
         try:
             upstream = self.pools[service].urlopen(
                 environ["REQUEST_METHOD"],
-                url,
+                _request_target(environ, answer.path),
                 body=body,
-                headers=headers,
+                headers=_forwarded_headers(environ, answer.request_id),
                 redirect=False,
                 assert_same_host=False,
                 preload_content=True,
             )
         except (MaxRetryError, NewConnectionError, ProtocolError, HTTPError) as exc:
-            if isinstance(exc, ReadTimeoutError) or (
-                isinstance(exc, MaxRetryError) and isinstance(exc.reason, ReadTimeoutError)
-            ):
-                log.warning(
-                    "%s did not answer %s in time", service, path, extra={"request_id": request_id}
-                )
-                return answer_problem(
-                    504, "upstream-timeout", f"The {service} service did not answer in time."
-                )
-            log.warning("%s is unreachable: %s", service, exc, extra={"request_id": request_id})
-            return answer_problem(
-                503,
-                "service-unavailable",
-                f"The {service} service is unavailable; try again shortly.",
-                [("Retry-After", "5")],
-            )
+            return _upstream_failed(service, exc, answer)
         response_headers = [
             (name, value)
             for name, value in upstream.headers.items()
@@ -250,10 +204,89 @@ class ServiceProxy:
         ]
         data = upstream.data
         response_headers.append(("Content-Length", str(len(data))))
-        start_response(f"{upstream.status} {upstream.reason or ''}", response_headers)
+        answer.start_response(f"{upstream.status} {upstream.reason or ''}", response_headers)
         # the service that answered writes the access line, under the same request id;
         # the gateway writes one only for the answers it gives itself (the hot path stays lean)
         return [data]
+
+
+class _Answerer:
+    """The request's id and clock, and the problems the gateway answers by itself."""
+
+    __slots__ = ("environ", "path", "request_id", "start_response", "started")
+
+    def __init__(self, environ: dict[str, Any], start_response: StartResponse, path: str) -> None:
+        self.environ = environ
+        self.start_response = start_response
+        self.path = path
+        self.request_id = clean_request_id(environ.get("HTTP_X_REQUEST_ID"))
+        self.started = time.perf_counter()
+
+    def problem(
+        self, status: int, kind: str, detail: str, extra: tuple[tuple[str, str], ...] = ()
+    ) -> Iterable[bytes]:
+        body = problem_bytes(status, kind, detail)
+        log_access(
+            self.environ.get("REQUEST_METHOD", ""),
+            self.path,
+            status,
+            time.perf_counter() - self.started,
+            self.request_id,
+        )
+        self.start_response(
+            f"{status} {_REASONS.get(status, '')}",
+            [
+                ("Content-Type", PROBLEM_MEDIA_TYPE),
+                ("Content-Length", str(len(body))),
+                ("X-Request-ID", self.request_id),
+                *extra,
+            ],
+        )
+        return [body]
+
+
+def _forwarded_headers(environ: dict[str, Any], request_id: str) -> dict[str, str]:
+    headers = {"X-Request-ID": request_id}
+    for key, value in environ.items():
+        if key.startswith("HTTP_"):
+            name = key[5:].replace("_", "-").title()
+            if name.lower() not in _HOP_BY_HOP and name != "X-Request-Id":
+                headers[name] = value
+    if environ.get("CONTENT_TYPE"):
+        headers["Content-Type"] = environ["CONTENT_TYPE"]
+    client = environ.get("REMOTE_ADDR", "")
+    forwarded = environ.get("HTTP_X_FORWARDED_FOR")
+    headers["X-Forwarded-For"] = f"{forwarded}, {client}" if forwarded else client
+    return headers
+
+
+def _request_target(environ: dict[str, Any], path: str) -> str:
+    """The request target as the client sent it (still percent-encoded) when the server
+    keeps it, so that non-ASCII paths arrive intact."""
+    url: str = environ.get("RAW_URI") or environ.get("REQUEST_URI") or ""
+    if not url.startswith("/"):
+        query = environ.get("QUERY_STRING")
+        url = f"{path}?{query}" if query else path
+    return url
+
+
+def _upstream_failed(service: str, exc: Exception, answer: _Answerer) -> Iterable[bytes]:
+    """504 for a service too slow to answer, 503 for one that cannot be reached."""
+    extra = {"request_id": answer.request_id}
+    if isinstance(exc, ReadTimeoutError) or (
+        isinstance(exc, MaxRetryError) and isinstance(exc.reason, ReadTimeoutError)
+    ):
+        log.warning("%s did not answer %s in time", service, answer.path, extra=extra)
+        return answer.problem(
+            504, "upstream-timeout", f"The {service} service did not answer in time."
+        )
+    log.warning("%s is unreachable: %s", service, exc, extra=extra)
+    return answer.problem(
+        503,
+        "service-unavailable",
+        f"The {service} service is unavailable; try again shortly.",
+        (("Retry-After", "5"),),
+    )
 
 
 # Reading what the client already sent before answering 413 lets it see the

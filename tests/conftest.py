@@ -9,7 +9,6 @@ two sessions on one machine never see each other's data.
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -22,10 +21,17 @@ from common.db import drop_database
 from common.migrations import APP_MODULES, upgrade
 from common.settings import database_url_for
 from common.tokens import TokenSigner
-from tests.environment import claim_redis_db, release_redis_db, suite_environment
+from devtools.environment import claim_redis_db, release_redis_db, suite_environment
+from tests.helpers.databases import (  # noqa: F401 - engine_for, PREFIX: the former home
+    PREFIX,
+    dispose_engines,
+    engine_for,
+    service_database_url,
+    truncate_all,
+)
+from tests.helpers.tokens import TokenFactory, bearer, token_factory
 
 APPS = tuple(APP_MODULES)
-PREFIX = f"t{os.getpid()}_"
 REDIS_DB_RANGE = range(1, 16)
 
 
@@ -91,43 +97,11 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     server = getattr(config, "_civic_server_url", None)
     if server is None:
         return
-    for engine in _engines.values():
-        engine.dispose()
+    dispose_engines()
     for app_name in APPS:
         drop_database(server, PREFIX + app_name)
     Redis.from_url(config._civic_redis_url).flushdb()  # type: ignore[attr-defined]
     release_redis_db(config._civic_base_redis_url, config._civic_redis_db)  # type: ignore[attr-defined]
-
-
-def service_database_url(app_name: str) -> str:
-    return database_url_for(os.environ["DATABASE_URL"], PREFIX + app_name)
-
-
-_engines: dict[str, sa.Engine] = {}
-
-
-def engine_for(app_name: str) -> sa.Engine:
-    if app_name not in _engines:
-        _engines[app_name] = sa.create_engine(service_database_url(app_name), pool_size=2)
-    return _engines[app_name]
-
-
-def truncate_all(app_name: str) -> None:
-    engine = engine_for(app_name)
-    with engine.begin() as connection:
-        tables = (
-            connection.execute(
-                sa.text(
-                    "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
-                    "AND tablename <> 'alembic_version'"
-                )
-            )
-            .scalars()
-            .all()
-        )
-        if tables:
-            names = ", ".join(f'"{t}"' for t in tables)
-            connection.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
 
 
 @pytest.fixture(autouse=True)
@@ -154,37 +128,27 @@ def signer() -> TokenSigner:
     return TokenSigner(private, "civic-gateway", "civic", 900)
 
 
-TokenFactory = Callable[..., str]
-
-
 @pytest.fixture(scope="session")
 def make_token(signer: TokenSigner) -> TokenFactory:
     """``make_token(roles=[...], orgs=[...], user_id=...)``: a signed access token."""
-
-    def make(
-        roles: list[str] | tuple[str, ...] = ("member",),
-        orgs: list[uuid.UUID] | tuple[uuid.UUID, ...] = (),
-        user_id: uuid.UUID | None = None,
-        username: str = "tester",
-        **kwargs: Any,
-    ) -> str:
-        return signer.sign(user_id or uuid.uuid4(), username, roles, orgs, **kwargs)
-
-    return make
+    return token_factory(signer)
 
 
 @pytest.fixture(scope="session")
 def auth_header(make_token: TokenFactory) -> Callable[..., dict[str, str]]:
     def header(**kwargs: Any) -> dict[str, str]:
-        return {"Authorization": f"Bearer {make_token(**kwargs)}"}
+        return bearer(make_token(**kwargs))
 
     return header
 
 
-def _app(module: str) -> Iterator[Any]:
+def _app(name: str) -> Iterator[Any]:
     import importlib
 
-    app = importlib.import_module(module).create_app({"TESTING": True})
+    from suite import app as app_of_suite
+
+    package = importlib.import_module(app_of_suite(name).package)
+    app = package.create_app({"TESTING": True})
     yield app
     app.extensions["database"].engine.dispose()
     app.extensions["redis"].close()
@@ -197,14 +161,14 @@ def gateway_app() -> Iterator[Any]:
 
 @pytest.fixture(scope="session")
 def volunteers_app() -> Iterator[Any]:
-    yield from _app("services.volunteers")
+    yield from _app("volunteers")
 
 
 @pytest.fixture(scope="session")
 def points_app() -> Iterator[Any]:
-    yield from _app("services.points")
+    yield from _app("points")
 
 
 @pytest.fixture(scope="session")
 def rewards_app() -> Iterator[Any]:
-    yield from _app("services.rewards")
+    yield from _app("rewards")

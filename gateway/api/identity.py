@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 from flask import current_app, request
 from flask_smorest import Blueprint
 
 from common.app import redis_client, session, settings
 from common.auth import current_principal, require_auth, require_roles
-from common.problems import Problem
+from common.errors import Unauthenticated
 from common.ratelimit import Limit, RateLimiter
-from gateway import services
+from common.tokens import TokenSigner
+from common.transaction import transactional, unit_of_work
 from gateway.adapters.models import User
 from gateway.api.schemas import (
     LoginSchema,
@@ -23,6 +23,15 @@ from gateway.api.schemas import (
     UserSchema,
 )
 from gateway.domain.identity import canonical_username
+from gateway.usecases import identity
+from gateway.usecases.identity import (
+    Credentials,
+    NewAccount,
+    Refresh,
+    RefreshRefused,
+    RoleGrant,
+    TokenPair,
+)
 
 blp = Blueprint("identity", __name__, url_prefix="/api/v1", description="Accounts and tokens")
 
@@ -38,10 +47,16 @@ def _client_address() -> str:
     return request.remote_addr or "unknown"
 
 
+def _signer() -> TokenSigner:
+    signer: TokenSigner = current_app.extensions["token_signer"]
+    return signer
+
+
 @blp.post("/auth/register")
 @blp.arguments(RegisterSchema)
 @blp.response(201, UserSchema)
-def register(data: dict[str, Any]) -> User:
+@transactional
+def register(account: NewAccount) -> User:
     """Create a member account"""
     limiter = RateLimiter(redis_client())
     per_address = (
@@ -56,19 +71,20 @@ def register(data: dict[str, Any]) -> User:
         "Too many accounts were made from this address; try again in {wait} seconds.",
     )
     limiter.record(*per_address)
-    return services.create_user(session(), data["username"], data["password"], data["display_name"])
+    return identity.create_user(session(), account)
 
 
 @blp.post("/auth/token")
 @blp.arguments(LoginSchema)
 @blp.response(200, TokenPairSchema)
-def token(data: dict[str, Any]) -> dict[str, object]:
+@transactional
+def token(credentials: Credentials) -> TokenPair:
     """Log in with a username and password"""
     limiter = RateLimiter(redis_client())
     subjects = (
         (
             _limit("login-account", "LOGIN_LIMIT_PER_ACCOUNT", 10, "LOGIN_WINDOW_SECONDS", 300),
-            canonical_username(data["username"]),
+            canonical_username(credentials.username),
         ),
         (
             _limit("login-address", "LOGIN_LIMIT_PER_ADDRESS", 50, "LOGIN_WINDOW_SECONDS", 300),
@@ -78,29 +94,28 @@ def token(data: dict[str, Any]) -> dict[str, object]:
     limiter.enforce(
         subjects, "too-many-login-attempts", "Too many failed logins; try again in {wait} seconds."
     )
-    user = services.authenticate(session(), data["username"], data["password"])
+    user = identity.authenticate(session(), credentials)
     if user is None:
         for limit, subject in subjects:
             limiter.record(limit, subject)
-        raise Problem(401, "invalid-credentials", "The username or password is wrong.")
+        raise Unauthenticated("The username or password is wrong.", kind="invalid-credentials")
     limiter.reset(*subjects[0])
-    s = settings()
-    return services.issue_tokens(
-        session(), current_app.extensions["token_signer"], user, s.refresh_token_ttl
-    ).as_dict()
+    return identity.issue_tokens(session(), _signer(), user, settings().refresh_token_ttl)
 
 
 @blp.post("/auth/refresh")
 @blp.arguments(RefreshSchema)
 @blp.response(200, TokenPairSchema)
-def refresh(data: dict[str, Any]) -> dict[str, object]:
+def refresh(command: Refresh) -> TokenPair:
     """Trade a refresh token (once) for a new token pair"""
-    return services.rotate_refresh_token(
-        session(),
-        current_app.extensions["token_signer"],
-        data["refresh_token"],
-        settings().refresh_token_ttl,
-    ).as_dict()
+    # not @transactional: a refused token still commits (a reused one revokes its family)
+    with unit_of_work(session()):
+        pair = identity.rotate_refresh_token(
+            session(), _signer(), command, settings().refresh_token_ttl
+        )
+    if pair is None:
+        raise RefreshRefused()
+    return pair
 
 
 @blp.get("/me")
@@ -108,16 +123,14 @@ def refresh(data: dict[str, Any]) -> dict[str, object]:
 @blp.response(200, UserSchema)
 def me() -> User:
     """The caller's account"""
-    user = session().get(User, current_principal().id)
-    if user is None:
-        raise Problem(404, "not-found", "This account no longer exists.")
-    return user
+    return identity.account_of(session(), current_principal().id)
 
 
 @blp.put("/users/<uuid:user_id>/roles")
 @require_roles("admin")
 @blp.arguments(RolesSchema)
 @blp.response(200, UserSchema)
-def set_roles(data: dict[str, Any], user_id: uuid.UUID) -> User:
+@transactional
+def set_roles(grant: RoleGrant, user_id: uuid.UUID) -> User:
     """Set a user's roles and the organisations a coordinator acts on (admin)"""
-    return services.set_roles(session(), user_id, data["roles"], data["organization_ids"])
+    return identity.set_roles(session(), user_id, grant)

@@ -1,4 +1,10 @@
-from marshmallow import Schema, fields, validate
+"""The gateway's request and response bodies; request schemas load into typed commands."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import Schema, fields, post_load, validate
 
 from gateway.domain.identity import (
     MAX_PASSWORD_LENGTH,
@@ -6,6 +12,7 @@ from gateway.domain.identity import (
     ROLES,
     USERNAME_PATTERN,
 )
+from gateway.usecases.identity import Credentials, NewAccount, Refresh, RoleGrant
 
 
 class RegisterSchema(Schema):
@@ -23,6 +30,10 @@ class RegisterSchema(Schema):
     )
     display_name = fields.String(required=True, validate=validate.Length(min=1, max=100))
 
+    @post_load
+    def _command(self, data: dict[str, Any], **_: Any) -> NewAccount:
+        return NewAccount(data["username"], data["password"], data["display_name"])
+
 
 class LoginSchema(Schema):
     username = fields.String(required=True, validate=validate.Length(min=1, max=100))
@@ -30,9 +41,17 @@ class LoginSchema(Schema):
         required=True, load_only=True, validate=validate.Length(min=1, max=MAX_PASSWORD_LENGTH)
     )
 
+    @post_load
+    def _command(self, data: dict[str, Any], **_: Any) -> Credentials:
+        return Credentials(data["username"], data["password"])
+
 
 class RefreshSchema(Schema):
     refresh_token = fields.String(required=True, validate=validate.Length(min=1, max=200))
+
+    @post_load
+    def _command(self, data: dict[str, Any], **_: Any) -> Refresh:
+        return Refresh(data["refresh_token"])
 
 
 class TokenPairSchema(Schema):
@@ -54,3 +73,7 @@ class UserSchema(Schema):
 class RolesSchema(Schema):
     roles = fields.List(fields.String(validate=validate.OneOf(ROLES)), required=True)
     organization_ids = fields.List(fields.UUID(), load_default=list)
+
+    @post_load
+    def _command(self, data: dict[str, Any], **_: Any) -> RoleGrant:
+        return RoleGrant(tuple(data["roles"]), tuple(data["organization_ids"]))

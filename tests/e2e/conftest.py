@@ -1,4 +1,4 @@
-"""End-to-end fixtures: the whole suite as real processes (see tests/e2e/suite.py)."""
+"""End-to-end fixtures: the whole suite as real processes (see devtools/suite.py)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.e2e.suite import WEB, Suite
+from devtools.suite import WEB, Suite
 
 
 # package scope: the processes stop when the e2e tests are done, so their relay cannot

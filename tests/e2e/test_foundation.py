@@ -9,7 +9,7 @@ import uuid
 
 import pytest
 
-from tests.e2e.api import Gateway
+from tests.helpers.gateway_client import Gateway
 
 PROBLEM = "application/problem+json"
 

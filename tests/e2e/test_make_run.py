@@ -1,63 +1,43 @@
 """`make run` on a machine with nothing set: embedded PostgreSQL and Redis, every process
 of the Procfile, /readyz = 200, the create-user command against the running suite, and
-the embedded servers stopped again on Ctrl-C."""
+the embedded servers stopped again on Ctrl-C or SIGTERM; leftovers of a run killed
+outright are found and stopped by the next run; a port held by another program is named."""
 
 from __future__ import annotations
 
 import json
-import os
 import signal
-import subprocess
-import sys
-import time
+import socket
+import stat
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
 import urllib3
 
-from common.settings import SERVICE_PORTS
-from tests.e2e.suite import ROOT, free_port
+from common.processes import leftovers
+from tests.helpers.make_run import MakeRun, var_directory
 
-SET_BY_THE_TEST_SESSION = (
-    "DATABASE_URL",
-    "REDIS_URL",
-    "DB_PREFIX",
-    "JWT_PRIVATE_KEY_FILE",
-    "JWT_PUBLIC_KEY_FILE",
-    "INTERNAL_API_TOKEN",
-)
+WEB_APPS = ("gateway", "volunteers", "points", "rewards")
 
 
-def test_make_run_on_embedded_servers(tmp_path: Path) -> None:
-    var = tmp_path / "var"
-    ports = {name: free_port() for name in SERVICE_PORTS}
-    env = {k: v for k, v in os.environ.items() if k not in SET_BY_THE_TEST_SESSION}
-    env.update({f"{name.upper()}_PORT": str(port) for name, port in ports.items()})
-    env["CIVIC_VAR_DIR"] = str(var)
-    log_path = tmp_path / "run.log"
-    with open(log_path, "wb") as log:
-        run = subprocess.Popen(
-            [sys.executable, "-m", "common.devstack", "run"],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+@pytest.fixture
+def var() -> Iterator[Path]:
+    with var_directory() as path:
+        yield path
+
+
+def _assert_embedded_servers_stopped(var: Path, output: str) -> None:
+    assert not (var / "pgdata" / "postmaster.pid").exists(), output[-2000:]
+    assert not (var / "redis" / "redis.sock").exists(), output[-2000:]
+
+
+def test_make_run_on_embedded_servers(tmp_path: Path, var: Path) -> None:
+    run = MakeRun(var)
+    run.start(tmp_path / "run.log")
     http = urllib3.PoolManager(retries=False, timeout=urllib3.Timeout(3))
-    gateway = f"http://127.0.0.1:{ports['gateway']}"
     try:
-        ready = None
-        deadline = time.monotonic() + 180
-        while time.monotonic() < deadline and run.poll() is None:
-            try:
-                ready = http.request("GET", f"{gateway}/readyz")
-                if ready.status == 200:
-                    break
-            except urllib3.exceptions.HTTPError:
-                pass
-            time.sleep(0.5)
-        output = log_path.read_text(errors="replace")
-        assert ready is not None and ready.status == 200, output[-3000:]
+        ready = run.wait_ready(http)
         assert json.loads(ready.data)["checks"] == {
             "database": "ok",
             "redis": "ok",
@@ -65,41 +45,98 @@ def test_make_run_on_embedded_servers(tmp_path: Path) -> None:
             "points": "ok",
             "rewards": "ok",
         }
+        output = run.output()
         assert "embedded PostgreSQL" in output and "embedded Redis" in output
-        assert f"http://127.0.0.1:{ports['gateway']}" in output
+        assert run.gateway in output
+        # each gunicorn master has a control socket of its own under var/run
+        for name in WEB_APPS:
+            control = run.var / "run" / f"{name}.ctl"
+            assert control.exists() and stat.S_ISSOCK(control.stat().st_mode), name
 
         # the first admin, made from the command line against the running suite's databases
-        made = subprocess.run(
-            [sys.executable, "-m", "flask", "--app", "gateway", "create-user", "chief"]
-            + ["--password", "a long passphrase", "--role", "admin"],
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=60,
+        made = run.python(
+            *("-m", "flask", "--app", "gateway", "create-user", "chief"),
+            *("--password", "a long passphrase", "--role", "admin"),
         )
         assert made.returncode == 0, made.stderr
         login = http.request(
             "POST",
-            f"{gateway}/api/v1/auth/token",
+            f"{run.gateway}/api/v1/auth/token",
             body=json.dumps({"username": "chief", "password": "a long passphrase"}),
             headers={"Content-Type": "application/json"},
         )
         assert login.status == 200
         token = json.loads(login.data)["access_token"]
         balance = http.request(
-            "GET", f"{gateway}/api/v1/points/balance", headers={"Authorization": f"Bearer {token}"}
+            "GET",
+            f"{run.gateway}/api/v1/points/balance",
+            headers={"Authorization": f"Bearer {token}"},
         )
         assert balance.status == 200 and json.loads(balance.data)["available"] == 0
+        # a parent the embedded PostgreSQL's own user can no longer traverse (pytest does
+        # this to its temporary root) must not keep it from stopping
+        var.parent.chmod(0o700)
     finally:
-        if run.poll() is None:
-            run.send_signal(signal.SIGINT)
-            try:
-                run.wait(60)
-            except subprocess.TimeoutExpired:
-                os.killpg(run.pid, signal.SIGKILL)
-                run.wait(10)
+        run.stop(signal.SIGINT)
         http.clear()
     # Ctrl-C stops what it started: no PostgreSQL left on the data directory, no Redis
-    assert not (var / "pgdata" / "postmaster.pid").exists(), log_path.read_text()[-2000:]
-    assert not (var / "redis" / "redis.sock").exists()
+    _assert_embedded_servers_stopped(run.var, run.output())
+    assert leftovers(run.var) == []
+
+
+def test_a_run_killed_outright_is_cleaned_up_by_the_next_and_sigterm_stops_all(
+    tmp_path: Path, var: Path
+) -> None:
+    first = MakeRun(var)
+    first.start(tmp_path / "first.log")
+    http = urllib3.PoolManager(retries=False, timeout=urllib3.Timeout(3))
+    second = MakeRun(first.var, ports=first.ports)
+    try:
+        first.wait_ready(http)
+        first.kill_outright()
+        # honcho's processes live on in their own sessions, holding the ports
+        left = leftovers(first.var)
+        assert left and http.request("GET", f"{first.gateway}/healthz").status == 200
+
+        second.start(tmp_path / "second.log")
+        second.wait_ready(http)
+        output = second.output()
+        assert "processes of an earlier `make run` were still running" in output
+        assert all(f"pid {each.pid}:" in output for each in left)
+        assert not {each.pid for each in left} & {each.pid for each in leftovers(first.var)}
+    finally:
+        # SIGTERM, as a service manager stops it, stops everything as Ctrl-C does
+        code = second.stop(signal.SIGTERM) if second.process else None
+        http.clear()
+    assert code is not None
+    _assert_embedded_servers_stopped(first.var, second.output())
+    assert leftovers(first.var) == []
+
+
+def test_a_port_held_by_another_program_is_named(tmp_path: Path, var: Path) -> None:
+    run = MakeRun(var)
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", run.ports["points"]))
+        holder.listen()
+        run.start(tmp_path / "run.log")
+        assert run.process is not None
+        assert run.process.wait(60) != 0
+    output = run.output()
+    assert f"port {run.ports['points']} (points) is held by another program" in output, output
+    assert "POINTS_PORT=" in output
+
+
+def test_make_stop_stops_what_a_run_killed_outright_left(tmp_path: Path, var: Path) -> None:
+    run = MakeRun(var)
+    run.start(tmp_path / "run.log")
+    http = urllib3.PoolManager(retries=False, timeout=urllib3.Timeout(3))
+    try:
+        run.wait_ready(http)
+    finally:
+        run.kill_outright()
+        http.clear()
+    assert leftovers(var)
+    stopped = run.python("-m", "common.devstack", "stop")
+    assert stopped.returncode == 0, stopped.stderr
+    assert leftovers(var) == []
+    _assert_embedded_servers_stopped(var, run.output())

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from services.volunteers.domain.signing import derive_key, issue_station_code
-from tests.e2e.api import Gateway
+from tests.helpers.gateway_client import Gateway
 
 STATION = {"lat": 31.2304, "lng": 121.4737, "radius_m": 150}
 
@@ -95,7 +95,7 @@ def test_two_hours_approved_pay_the_rule_once(world):
     assert again.status == 409
 
     world.wait_for_available(20)
-    time.sleep(1.0)  # a second payment would have landed by now
+    world.live.wait_idle()  # every event relayed and consumed: no second payment is on its way
     balance = world.balance()
     assert balance["available"] == 20 and balance["lifetime_earned"] == 20
     history = world.gw.get("/api/v1/points/transactions", token=world.member).json["items"]
@@ -125,7 +125,7 @@ def test_verified_report_pays_and_a_nearby_duplicate_does_not(world):
         )
         assert verify.status == 200, verify.body
     world.wait_for_available(15)
-    time.sleep(1.0)
+    world.live.wait_idle()
     assert world.balance()["available"] == 15
 
 
@@ -166,14 +166,16 @@ def test_check_in_refusals(world):
 def test_no_award_is_lost_while_redis_is_down(world):
     world.set_rule("hours.approved", 6, per="hour")
     entries = [world.log_hours(10 - 2 * n, 9 - 2 * n) for n in range(3)]
+    relay_logged = world.live.log_size("relay")
     world.live.stop("redis")
     try:
         for entry in entries:
             answer = world.gw.post(f"/api/v1/hours/{entry['id']}/approve", token=world.coordinator)
             assert answer.status == 200, answer.body
-        time.sleep(1.5)  # the relay keeps trying and failing meanwhile
+        # the relay tries, fails and keeps the rows
+        world.live.wait_for_log("relay", "failed", after=relay_logged)
     finally:
         world.live.start("redis")
     world.wait_for_available(18, timeout=45)
-    time.sleep(1.0)
+    world.live.wait_idle()
     assert world.balance()["available"] == 18

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import threading
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -53,6 +55,21 @@ def test_username_taken_regardless_of_case(client):
     assert again.status_code == 409
     assert again.content_type == PROBLEM_MEDIA_TYPE
     assert again.json["type"].endswith("/username-taken")
+
+
+def test_one_name_registered_at_once_by_eight_makes_one_account(gateway_app):
+    barrier = threading.Barrier(8)
+
+    def attempt(n: int) -> int:
+        client = gateway_app.test_client()
+        barrier.wait()
+        return register(client, username="Bob" if n % 2 else "bob").status_code
+
+    with ThreadPoolExecutor(8) as pool:
+        statuses = sorted(pool.map(attempt, range(8)))
+    # the unique index decides at the use case's flush; the losers' rows roll back
+    assert statuses == [201] + [409] * 7
+    assert login(gateway_app.test_client(), "bob").status_code == 200
 
 
 def test_wrong_password_and_unknown_user_are_401(client):

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from devtools.suite import free_port
 from gateway import create_app
 
 
@@ -41,14 +42,12 @@ def silent_upstream() -> Iterator[int]:
 
 
 def closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    """A port that nothing listens on (it was free a moment ago)."""
+    return free_port()
 
 
 def gateway_with(**config: object):
-    app = create_app({"TESTING": True, **config})
-    return app
+    return create_app({"TESTING": True, **config})
 
 
 def test_slow_service_is_a_504_not_a_hang(silent_upstream, auth_header):

@@ -65,3 +65,22 @@ def test_dockerfile_copies_what_exists():
         if line.startswith("COPY "):
             for source in line.split()[1:-1]:
                 assert (ROOT / source).exists(), source
+
+
+def test_the_procfile_serves_every_app_of_the_manifest_with_its_own_control_socket():
+    from suite import APPS
+
+    entries = procfile()
+    sockets = set()
+    for app in APPS:
+        command = shlex.split(entries[app.name])
+        assert f"{app.package}:create_app()" in command, app.name
+        assert f"${{{app.name.upper()}_PORT:-{app.port}}}" in entries[app.name], app.name
+        # gunicorn's default control socket is one path per user: four masters would fight
+        socket = command[command.index("--control-socket") + 1]
+        assert socket.endswith(f"/run/{app.name}.ctl"), socket
+        sockets.add(socket)
+    assert len(sockets) == len(APPS)
+    # with no names the worker and the relay take every app the manifest gives work to
+    assert shlex.split(entries["worker"]) == ["python", "-m", "common.worker"]
+    assert shlex.split(entries["relay"]) == ["python", "-m", "common.outbox"]

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import threading
-import time
 import uuid
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 
 import pytest
 import sqlalchemy as sa
-from flask import jsonify
+from flask import current_app, jsonify
 from flask_smorest import Blueprint
 from redis import Redis
 
@@ -20,7 +19,7 @@ from common.outbox import OutboxRelay, emit
 from common.ratelimit import Limit, RateLimiter
 from common.scheduler import PeriodicJob, tick
 from services.rewards.adapters.models import plumbing
-from tests.conftest import engine_for
+from tests.helpers.databases import engine_for
 
 
 @pytest.fixture
@@ -85,7 +84,7 @@ def test_a_failed_delivery_is_retried_not_dropped(engine, redis_client):
         plumbing.outbox,
         redis_client,
         routes={"probe.happened": ("probe",)},
-        consumers={"probe": "tests.integration.common.consumers.always_fails"},
+        consumers={"probe": "tests.helpers.consumers.always_fails"},
     )
     assert relay.drain() == 1
     queue = json_queue("probe", redis_client)
@@ -106,9 +105,11 @@ def idempotent_app():
     @blp.route("/events", methods=["POST"])
     @idempotent(lambda: plumbing.idempotency_keys, session)
     def make_event():
-        """Emit an event (slowly, so that retries overlap)"""
+        """Emit an event; hold the key until the test releases it (so that retries overlap)"""
         event = emit(session(), plumbing.outbox, Event.new("task.completed", uuid.uuid4(), {}))
-        time.sleep(0.3)
+        release = current_app.config.get("PROBE_RELEASE")
+        if release is not None:
+            assert release.wait(30), "the test never released the first request"
         return jsonify(id=str(event.id)), 201
 
     app = build_app("rewards", __name__, {"TESTING": True}, api_blueprints=[blp])
@@ -143,19 +144,34 @@ def test_same_key_from_ten_threads_acts_once(idempotent_app, make_token, engine)
         "Idempotency-Key": str(uuid.uuid4()),
     }
     barrier = threading.Barrier(10)
+    release = threading.Event()
 
     def call(_: int):
         client = idempotent_app.test_client()
         barrier.wait()
         return client.post("/api/v1/probe/events", json={"x": 1}, headers=headers)
 
-    with ThreadPoolExecutor(10) as pool:
-        answers = list(pool.map(call, range(10)))
+    # the first request to take the key holds it until the nine others have answered
+    idempotent_app.config["PROBE_RELEASE"] = release
+    try:
+        with ThreadPoolExecutor(10) as pool:
+            futures = [pool.submit(call, n) for n in range(10)]
+            answers = []
+            for future in as_completed(futures):
+                answers.append(future.result())
+                if len(answers) == 9:
+                    release.set()
+    finally:
+        release.set()
+        idempotent_app.config["PROBE_RELEASE"] = None
     statuses = sorted(a.status_code for a in answers)
-    assert set(statuses) <= {201, 409}
-    assert 201 in statuses
-    assert len({a.get_data() for a in answers if a.status_code == 201}) == 1
+    assert statuses == [201] + [409] * 9
+    assert all(a.headers["Retry-After"] == "1" for a in answers if a.status_code == 409)
     assert _outbox_count(engine) == 1
+    replay = idempotent_app.test_client().post(
+        "/api/v1/probe/events", json={"x": 1}, headers=headers
+    )
+    assert replay.status_code == 201 and replay.headers["Idempotent-Replayed"] == "true"
 
 
 def test_keys_are_per_caller(idempotent_app, auth_header, engine):

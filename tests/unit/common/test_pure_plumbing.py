@@ -7,6 +7,7 @@ import uuid
 
 import pytest
 
+from common.errors import Invalid, status_of
 from common.events import Event
 from common.pagination import decode_cursor, encode_cursor, page
 from common.problems import Problem, flatten_validation_messages
@@ -40,9 +41,11 @@ def test_cursor_round_trip_and_garbage():
     assert decode_cursor(cursor, str, uuid.UUID) == ["name", ident]
     assert decode_cursor(None, str) is None
     for garbage in ["!!!", encode_cursor("only-one"), encode_cursor("a", "not-a-uuid")]:
-        with pytest.raises(Problem) as raised:
+        with pytest.raises(Invalid) as raised:
             decode_cursor(garbage, str, uuid.UUID)
-        assert raised.value.status == 422
+        assert status_of(raised.value) == 422 and raised.value.errors == {
+            "cursor": ["Not a valid cursor."]
+        }
 
 
 def test_page_sets_next_cursor_only_when_more_rows_exist():
@@ -112,3 +115,14 @@ def test_roles_are_normalised_and_checked():
 )
 def test_routes_match_on_segment_boundaries(path, service):
     assert match_service(path) == service
+
+
+def test_the_worker_takes_every_busy_queue_of_the_manifest_consumers_first():
+    from common.worker import default_queues
+    from suite import APPS
+
+    queues = default_queues()
+    busy = {app.name for app in APPS if app.consumer or app.periodic or app.has_outbox}
+    assert set(queues) == busy and len(queues) == len(busy)
+    consumers = [app.name for app in APPS if app.consumer]
+    assert queues[: len(consumers)] == consumers

