@@ -39,7 +39,12 @@ def list_rewards(args: dict[str, Any]) -> dict[str, Any]:
     query = sa.select(Reward).where(Reward.active).order_by(Reward.cost, Reward.id)
     result = keyset_page(session(), query, args, Reward.cost, Reward.id)
     result["items"] = [
-        {**RewardOut().dump(r), "eligible": True, "ineligible_reason": None}
+        {
+            **RewardOut().dump(r),
+            "requires_approval": r.approvers_needed > 0,
+            "eligible": True,
+            "ineligible_reason": None,
+        }
         for r in result["items"]
     ]
     return result
