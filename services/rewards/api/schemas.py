@@ -1,0 +1,91 @@
+"""The rewards API's schemas: the contract of every request and answer body."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import Schema, fields, post_load, validate
+
+from services.rewards.adapters.models import ALLOCATIONS, LIMIT_PERIODS, REWARD_CATEGORIES
+from services.rewards.usecases.catalogue import RewardChanges, RewardTerms
+
+_NAME = validate.Length(min=1, max=200)
+
+
+class RewardFields(Schema):
+    name = fields.String(required=True, validate=_NAME)
+    name_en = fields.String(allow_none=True, validate=_NAME)
+    category = fields.String(required=True, validate=validate.OneOf(REWARD_CATEGORIES))
+    cost = fields.Integer(required=True, strict=True, validate=validate.Range(1, 10_000_000))
+    stock = fields.Integer(allow_none=True, strict=True, validate=validate.Range(0, 10_000_000))
+    per_member_limit = fields.Integer(
+        allow_none=True, strict=True, validate=validate.Range(1, 1000)
+    )
+    limit_period = fields.String(validate=validate.OneOf(LIMIT_PERIODS))
+    opens_at = fields.AwareDateTime(allow_none=True)
+    closes_at = fields.AwareDateTime(allow_none=True)
+    approvers_needed = fields.Integer(strict=True, validate=validate.Range(0, 5))
+    allocation = fields.String(validate=validate.OneOf(ALLOCATIONS))
+    # checked by the domain rules (services.rewards.domain.eligibility / forms)
+    eligibility = fields.Raw(allow_none=True)
+    form_fields = fields.Raw(allow_none=True)
+    provider_ids = fields.List(fields.UUID(), validate=validate.Length(max=50))
+
+
+class RewardIn(RewardFields):
+    @post_load
+    def to_terms(self, data: dict[str, Any], **_: Any) -> RewardTerms:
+        data["eligibility"] = data.get("eligibility") or {}
+        data["form_fields"] = data.get("form_fields") or []
+        data["provider_ids"] = tuple(data.get("provider_ids") or ())
+        return RewardTerms(**data)
+
+
+class RewardPatch(RewardFields):
+    @post_load
+    def to_changes(self, data: dict[str, Any], **_: Any) -> RewardChanges:
+        for name in ("eligibility", "form_fields"):
+            if name in data and data[name] is None:
+                data[name] = {} if name == "eligibility" else []
+        return RewardChanges(data)
+
+
+class WindowOut(Schema):
+    opens_at = fields.DateTime(allow_none=True)
+    closes_at = fields.DateTime(allow_none=True)
+
+
+class RewardOut(Schema):
+    id = fields.UUID()
+    name = fields.String()
+    name_en = fields.String(allow_none=True)
+    category = fields.String()
+    cost = fields.Integer()
+    stock = fields.Integer(allow_none=True)
+    stock_remaining = fields.Integer(allow_none=True)
+    per_member_limit = fields.Integer(allow_none=True)
+    limit_period = fields.String()
+    requires_approval = fields.Boolean()
+    approvers_needed = fields.Integer()
+    allocation = fields.String()
+    window = fields.Nested(WindowOut)
+    eligibility = fields.Dict()
+    form_fields = fields.List(fields.Dict())
+    provider_ids = fields.List(fields.UUID())
+    active = fields.Boolean()
+    eligible = fields.Boolean(allow_none=True)
+    ineligible_reason = fields.String(allow_none=True)
+
+
+class CatalogueArgs(Schema):
+    limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+    cursor = fields.String(load_default=None)
+    category = fields.String(load_default=None, validate=validate.OneOf(REWARD_CATEGORIES))
+
+
+class StandingOut(Schema):
+    member_id = fields.UUID()
+    lifetime_minutes = fields.Integer()
+    level = fields.Integer()
+    next_level_at_minutes = fields.Integer(allow_none=True)
+    home_community_id = fields.UUID(allow_none=True)
