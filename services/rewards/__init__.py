@@ -27,6 +27,4 @@ def _configure(app: Flask) -> None:
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from services.rewards.api import blueprints
 
-    return build_app(
-        "rewards", __name__, config, api_blueprints=blueprints(), on_ready=_configure
-    )
+    return build_app("rewards", __name__, config, api_blueprints=blueprints(), on_ready=_configure)

@@ -41,9 +41,7 @@ class RewardsConfig:
                 internal_api_token=token,
                 points_timeout=float(env.get("REWARDS_POINTS_TIMEOUT", "5")),
                 level_minutes=(
-                    tuple(int(h) * 60 for h in levels.split(","))
-                    if levels
-                    else cls.level_minutes
+                    tuple(int(h) * 60 for h in levels.split(",")) if levels else cls.level_minutes
                 ),
                 approval_seconds=int(env.get("REWARDS_APPROVAL_SECONDS", str(14 * 24 * 3600))),
                 round_approval_seconds=int(
@@ -59,8 +57,10 @@ class RewardsConfig:
             m <= 0 for m in config.level_minutes
         ):
             raise ConfigurationError("REWARDS_LEVEL_HOURS must be rising whole hours, e.g. 100,300")
-        if not 60 <= config.approval_seconds + config.hold_margin_seconds <= (
-            POINTS_HOLD_MAX_SECONDS
+        if (
+            not 60
+            <= config.approval_seconds + config.hold_margin_seconds
+            <= (POINTS_HOLD_MAX_SECONDS)
         ):
             raise ConfigurationError(
                 "REWARDS_APPROVAL_SECONDS must leave the points hold within 30 days"

@@ -160,9 +160,7 @@ class Redemption(Base):
 
 class Approval(Base):
     __tablename__ = "approvals"
-    __table_args__ = (
-        sa.UniqueConstraint("redemption_id", "approver_id", name="one_per_approver"),
-    )
+    __table_args__ = (sa.UniqueConstraint("redemption_id", "approver_id", name="one_per_approver"),)
 
     id: so.Mapped[int] = so.mapped_column(sa.BigInteger, sa.Identity(), primary_key=True)
     redemption_id: so.Mapped[uuid.UUID] = so.mapped_column(

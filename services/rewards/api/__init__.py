@@ -6,6 +6,6 @@ from flask_smorest import Blueprint
 
 
 def blueprints() -> list[Blueprint]:
-    from services.rewards.api import catalogue
+    from services.rewards.api import admin, catalogue
 
-    return [catalogue.blp]
+    return [catalogue.blp, admin.blp]

@@ -80,14 +80,12 @@ def create_reward(terms: RewardTerms) -> dict[str, Any]:
 
 @blp.patch("/rewards/<uuid:reward_id>")
 @require_auth
-@blp.arguments(RewardPatch)
+@blp.arguments(RewardPatch(partial=True))
 @blp.response(200, RewardOut)
 @transactional
 def update_reward(changes: RewardChanges, reward_id: uuid.UUID) -> dict[str, Any]:
     """Edit a reward; requests already made keep their terms (reward_admin)"""
-    return reward_view(
-        catalogue.update_reward(session(), actor(), reward_id, changes, levels())
-    )
+    return reward_view(catalogue.update_reward(session(), actor(), reward_id, changes, levels()))
 
 
 @blp.post("/rewards/<uuid:reward_id>/open")

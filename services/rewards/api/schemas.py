@@ -89,3 +89,21 @@ class StandingOut(Schema):
     level = fields.Integer()
     next_level_at_minutes = fields.Integer(allow_none=True)
     home_community_id = fields.UUID(allow_none=True)
+
+
+class AuditArgs(Schema):
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
+    cursor = fields.String(load_default=None)
+    since = fields.AwareDateTime(load_default=None)
+
+
+class AuditOut(Schema):
+    id = fields.Integer()
+    at = fields.DateTime()
+    actor_id = fields.UUID()
+    actor_roles = fields.List(fields.String())
+    action = fields.String()
+    target_type = fields.String()
+    target_id = fields.String()
+    before = fields.Dict(allow_none=True)
+    after = fields.Dict(allow_none=True)

@@ -196,7 +196,7 @@ def with_eligibility(
     return listed
 
 
-def catalogue_query(actor: Actor, category: str | None) -> sa.Select[tuple[Reward]]:
+def catalogue_query(actor: Actor, category: str | None) -> sa.Select[Reward]:
     """Open rewards for members; administrators see closed ones too."""
     query = sa.select(Reward).order_by(Reward.cost, Reward.id)
     if not actor.is_reward_admin:

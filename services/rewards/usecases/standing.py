@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import uuid
+from typing import cast
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from services.rewards.adapters.models import Standing as StandingRow
+
+TABLE = cast(sa.Table, StandingRow.__table__)
 from services.rewards.domain.standing import Levels, Standing
 
 
@@ -22,7 +25,7 @@ def standing_of(session: Session, member_id: uuid.UUID, levels: Levels) -> Stand
 
 def add_minutes(session: Session, member_id: uuid.UUID, minutes: int) -> None:
     """Approved minutes add up (reversed ones, negative, never take it below zero)."""
-    table = StandingRow.__table__
+    table = TABLE
     statement = insert(table).values(member_id=member_id, lifetime_minutes=max(0, minutes))
     session.execute(
         statement.on_conflict_do_update(
@@ -38,7 +41,7 @@ def add_minutes(session: Session, member_id: uuid.UUID, minutes: int) -> None:
 def set_home_community(
     session: Session, member_id: uuid.UUID, community_id: uuid.UUID | None
 ) -> None:
-    table = StandingRow.__table__
+    table = TABLE
     statement = insert(table).values(member_id=member_id, home_community_id=community_id)
     session.execute(
         statement.on_conflict_do_update(
@@ -46,4 +49,3 @@ def set_home_community(
             set_={"home_community_id": community_id, "updated_at": sa.func.now()},
         )
     )
-

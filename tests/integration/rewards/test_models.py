@@ -53,9 +53,7 @@ def test_one_approval_per_administrator_and_one_appeal_per_redemption():
     with engine_for("rewards").begin() as connection:
         redemption_id = _redemption(connection, _reward(connection))
     approver = uuid.uuid4()
-    insert_approval = sa.text(
-        "INSERT INTO approvals (redemption_id, approver_id) VALUES (:r, :a)"
-    )
+    insert_approval = sa.text("INSERT INTO approvals (redemption_id, approver_id) VALUES (:r, :a)")
     with engine_for("rewards").begin() as connection:
         connection.execute(insert_approval, {"r": redemption_id, "a": approver})
     with pytest.raises(IntegrityError), engine_for("rewards").begin() as connection:
