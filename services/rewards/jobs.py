@@ -1,5 +1,57 @@
-"""Background jobs of the rewards service."""
+"""Background jobs of the rewards service.
 
+``handle_events`` takes a batch of event envelopes off the rewards queue (the relay
+enqueues one job per batch) and applies it in one transaction. The periodic jobs
+reconcile redemptions with their points holds and close allocation rounds.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from common.app import session
+from common.jobs import runs_in_app
 from common.scheduler import PeriodicJob
+from common.transaction import unit_of_work
+from services.rewards.usecases import events
+
+log = logging.getLogger(__name__)
+
+QUEUE = "rewards"
 
 PERIODIC: list[PeriodicJob] = []
+
+
+def process_batch(envelopes: list[dict[str, Any]]) -> dict[str, int]:
+    """Apply one batch inside the current app context.
+
+    A batch that fails for a reason other than the store (a bug met by one event) is
+    split, so that one poisonous event cannot hold back the others: each is tried on
+    its own, and one that still fails is parked with the error.
+    """
+    db = session()
+    try:
+        with unit_of_work(db):
+            result = events.handle_batch(db, envelopes)
+    except events.STORE_FAILURES:
+        raise  # RQ retries the whole batch later; nothing was marked processed
+    except Exception as exc:
+        if len(envelopes) > 1:
+            log.exception("a batch of %d events failed; applying them one by one", len(envelopes))
+            totals: dict[str, int] = {}
+            for envelope in envelopes:
+                for name, value in process_batch([envelope]).items():
+                    totals[name] = totals.get(name, 0) + value
+            return totals
+        log.exception("an event failed; parking it")
+        with unit_of_work(db):
+            parked = events.park_failed(db, envelopes[0], f"failed: {exc!r}")
+        return {"received": 1, "applied": 0, "duplicates": 1 - parked, "parked": parked}
+    log.info("rewards batch: %s", result.as_dict())
+    return result.as_dict()
+
+
+@runs_in_app("services.rewards")
+def handle_events(envelopes: list[dict[str, Any]]) -> dict[str, int]:
+    return process_batch(envelopes)

@@ -246,3 +246,15 @@ class AuditEntry(Base):
     target_id: so.Mapped[str] = so.mapped_column(sa.String(80))
     before: so.Mapped[dict[str, Any] | None] = so.mapped_column(JSONB)
     after: so.Mapped[dict[str, Any] | None] = so.mapped_column(JSONB)
+
+
+class ParkedEvent(Base):
+    """An event this service could not read or apply, kept whole for a person to look at."""
+
+    __tablename__ = "parked_events"
+
+    event_id: so.Mapped[uuid.UUID] = so.mapped_column(UUID(as_uuid=True), primary_key=True)
+    type: so.Mapped[str] = so.mapped_column(sa.String(80))
+    reason: so.Mapped[str] = so.mapped_column(sa.Text)
+    envelope: so.Mapped[Any] = so.mapped_column(JSONB)
+    parked_at: so.Mapped[datetime] = so.mapped_column(_now(), server_default=sa.func.now())

@@ -6,6 +6,6 @@ from flask_smorest import Blueprint
 
 
 def blueprints() -> list[Blueprint]:
-    from services.rewards.api import admin, catalogue
+    from services.rewards.api import admin, catalogue, inbox
 
-    return [catalogue.blp, admin.blp]
+    return [catalogue.blp, admin.blp, inbox.blp]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+from dataclasses import dataclass
 from typing import Any
 
 from marshmallow import Schema, fields, post_load, validate
@@ -107,3 +109,43 @@ class AuditOut(Schema):
     target_id = fields.String()
     before = fields.Dict(allow_none=True)
     after = fields.Dict(allow_none=True)
+
+
+class InboxArgs(Schema):
+    limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+    cursor = fields.String(load_default=None)
+    unread = fields.Boolean(load_default=False)
+
+
+class NotificationOut(Schema):
+    id = fields.UUID()
+    kind = fields.String()
+    title = fields.String()
+    body = fields.String()
+    data = fields.Dict()
+    created_at = fields.DateTime()
+    read_at = fields.DateTime(allow_none=True)
+
+
+class InboxOut(Schema):
+    items = fields.List(fields.Nested(NotificationOut))
+    unread = fields.Integer()
+    next_cursor = fields.String(allow_none=True)
+
+
+@dataclass(frozen=True)
+class MarkRead:
+    ids: list[uuid.UUID]
+
+
+class MarkReadIn(Schema):
+    ids = fields.List(fields.UUID(), required=True, validate=validate.Length(min=1, max=500))
+
+    @post_load
+    def to_command(self, data: dict[str, Any], **_: Any) -> MarkRead:
+        return MarkRead(data["ids"])
+
+
+class MarkedOut(Schema):
+    marked = fields.Integer()
+    unread = fields.Integer()

@@ -10,9 +10,9 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from services.rewards.adapters.models import Standing as StandingRow
+from services.rewards.domain.standing import Levels, Standing
 
 TABLE = cast(sa.Table, StandingRow.__table__)
-from services.rewards.domain.standing import Levels, Standing
 
 
 def standing_of(session: Session, member_id: uuid.UUID, levels: Levels) -> Standing:

@@ -55,6 +55,17 @@ def upgrade() -> None:
     )
     op.create_index(op.f("ix_audit_log_at"), "audit_log", ["at"], unique=False)
     op.create_table(
+        "parked_events",
+        sa.Column("event_id", sa.UUID(), nullable=False),
+        sa.Column("type", sa.String(length=80), nullable=False),
+        sa.Column("reason", sa.Text(), nullable=False),
+        sa.Column("envelope", postgresql.JSONB(astext_type=sa.Text()), nullable=False),
+        sa.Column(
+            "parked_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False
+        ),
+        sa.PrimaryKeyConstraint("event_id", name=op.f("pk_parked_events")),
+    )
+    op.create_table(
         "notifications",
         sa.Column("id", sa.UUID(), nullable=False),
         sa.Column("member_id", sa.UUID(), nullable=False),
@@ -351,6 +362,7 @@ def downgrade() -> None:
     op.drop_table("standings")
     op.drop_index("ix_notifications_member", table_name="notifications")
     op.drop_table("notifications")
+    op.drop_table("parked_events")
     op.drop_index(op.f("ix_audit_log_at"), table_name="audit_log")
     op.drop_table("audit_log")
     # ### end Alembic commands ###
