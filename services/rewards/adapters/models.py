@@ -18,22 +18,12 @@ from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 
 from common.db import new_metadata
 from common.tables import plumbing_tables
+from services.rewards.domain.redemptions import STATES
 
 REWARD_CATEGORIES = ("childcare", "rental_housing", "health", "transport", "goods", "other")
 ALLOCATIONS = ("first_come", "round")
 LIMIT_PERIODS = ("day", "month", "year", "lifetime")
-REDEMPTION_STATUSES = (
-    "requested",  # the intent: stock reserved, the points hold being placed
-    "pending",
-    "applied",
-    "won",
-    "lost",
-    "approved",
-    "fulfilled",
-    "rejected",
-    "cancelled",
-    "expired",
-)
+REDEMPTION_STATUSES = STATES
 
 
 class Base(so.DeclarativeBase):
@@ -148,6 +138,10 @@ class Redemption(Base):
     lifetime_minutes: so.Mapped[int] = so.mapped_column(sa.Integer, server_default="0")
     # the points hold: its key is derived from the id, its deadline fixed when requested
     hold_id: so.Mapped[uuid.UUID | None] = so.mapped_column(UUID(as_uuid=True))
+    # a granted appeal places a new hold: each attempt has its own idempotency key
+    hold_attempt: so.Mapped[int] = so.mapped_column(sa.SmallInteger, server_default="0")
+    lifetime_points: so.Mapped[int] = so.mapped_column(sa.Integer, server_default="0")
+    checked_at: so.Mapped[datetime | None] = so.mapped_column(_now())
     hold_deadline: so.Mapped[datetime] = so.mapped_column(_now())
     deadline: so.Mapped[datetime] = so.mapped_column(_now())
     stock_reserved: so.Mapped[bool] = so.mapped_column(sa.Boolean, server_default=sa.false())
@@ -190,7 +184,7 @@ class Voucher(Base):
 class Appeal(Base):
     __tablename__ = "appeals"
     __table_args__ = (
-        sa.CheckConstraint("status IN ('open', 'upheld', 'dismissed')", name="status_known"),
+        sa.CheckConstraint("status IN ('open', 'granted', 'upheld')", name="status_known"),
     )
 
     id: so.Mapped[uuid.UUID] = so.mapped_column(UUID(as_uuid=True), primary_key=True)

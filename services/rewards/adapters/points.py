@@ -19,6 +19,7 @@ import urllib3
 from common.errors import Conflict, Unavailable
 
 IN_FLIGHT_RETRIES = 5
+UNAVAILABLE = "The points service does not answer; nothing was reserved. Try again shortly."
 
 
 @dataclass(frozen=True)
@@ -26,11 +27,23 @@ class Hold:
     id: uuid.UUID
     status: str  # active | captured | released | expired
     amount: int
+    # the member's lifetime earned points when the hold was read (a round may rank by it)
+    lifetime_earned: int = 0
 
     @classmethod
     def from_json(cls, body: dict[str, Any]) -> Hold:
         hold = body["hold"]
-        return cls(uuid.UUID(hold["id"]), str(hold["status"]), int(hold["amount"]))
+        earned = int((body.get("balance") or {}).get("lifetime_earned", 0))
+        return cls(uuid.UUID(hold["id"]), str(hold["status"]), int(hold["amount"]), earned)
+
+
+class PointsUnavailable(Unavailable):
+    """The points service did not answer; ``maybe_placed`` when the request may have
+    reached it (a read timeout), so only a replay of its key can tell."""
+
+    def __init__(self, detail: str, *, maybe_placed: bool) -> None:
+        super().__init__(detail, kind="points-unavailable", retry_after=5)
+        self.maybe_placed = maybe_placed
 
 
 class HoldEnded(Exception):
@@ -45,8 +58,9 @@ class HoldRefused(Exception):
     """The points service refused to place the hold for a reason other than the balance."""
 
 
-def hold_key(redemption_id: uuid.UUID) -> str:
-    return f"redemption:{redemption_id}"
+def hold_key(redemption_id: uuid.UUID, attempt: int = 0) -> str:
+    """The hold's Idempotency-Key: a granted appeal places a second hold (attempt 1)."""
+    return f"redemption:{redemption_id}" + (f":{attempt}" if attempt else "")
 
 
 class PointsClient:
@@ -69,18 +83,14 @@ class PointsClient:
                     method, f"{self.base_url}/internal/v1/points{path}", body=body, headers=headers
                 )
             except urllib3.exceptions.HTTPError as exc:
-                raise Unavailable(
-                    "The points service does not answer; nothing was reserved. Try again shortly.",
-                    kind="points-unavailable",
-                    retry_after=5,
-                ) from exc
-            payload = json.loads(response.data) if response.data else {}
-            if response.status >= 500:
-                raise Unavailable(
-                    "The points service failed; nothing was reserved. Try again shortly.",
-                    kind="points-unavailable",
-                    retry_after=5,
+                unsent = isinstance(
+                    getattr(exc, "reason", exc),
+                    urllib3.exceptions.NewConnectionError | urllib3.exceptions.ConnectTimeoutError,
                 )
+                raise PointsUnavailable(UNAVAILABLE, maybe_placed=not unsent) from exc
+            if response.status >= 500:
+                raise PointsUnavailable(UNAVAILABLE, maybe_placed=True)
+            payload = json.loads(response.data) if response.data else {}
             in_flight = str(payload.get("type", "")).endswith("idempotency-key-in-flight")
             if response.status == 409 and in_flight and attempt + 1 < IN_FLIGHT_RETRIES:
                 time.sleep(0.2 * (attempt + 1))
@@ -91,6 +101,7 @@ class PointsClient:
     def place_hold(
         self,
         redemption_id: uuid.UUID,
+        attempt: int,
         member_id: uuid.UUID,
         amount: int,
         deadline: datetime,
@@ -101,13 +112,13 @@ class PointsClient:
             {
                 "member_id": str(member_id),
                 "amount": amount,
-                "reference": hold_key(redemption_id),
+                "reference": f"redemption:{redemption_id}",
                 "description": description[:500],
                 "deadline": deadline.isoformat(),
             },
             sort_keys=True,
         ).encode()
-        status, payload = self._call("POST", "/holds", body, key=hold_key(redemption_id))
+        status, payload = self._call("POST", "/holds", body, key=hold_key(redemption_id, attempt))
         if status == 201:
             return Hold.from_json(payload)
         if status == 409 and str(payload.get("type", "")).endswith("insufficient-points"):

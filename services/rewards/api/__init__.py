@@ -6,6 +6,6 @@ from flask_smorest import Blueprint
 
 
 def blueprints() -> list[Blueprint]:
-    from services.rewards.api import admin, catalogue, inbox
+    from services.rewards.api import admin, catalogue, inbox, redemptions
 
-    return [catalogue.blp, admin.blp, inbox.blp]
+    return [catalogue.blp, redemptions.blp, admin.blp, inbox.blp]

@@ -9,7 +9,11 @@ from typing import Any
 from marshmallow import Schema, fields, post_load, validate
 
 from services.rewards.adapters.models import ALLOCATIONS, LIMIT_PERIODS, REWARD_CATEGORIES
+from services.rewards.domain.redemptions import STATES
 from services.rewards.usecases.catalogue import RewardChanges, RewardTerms
+from services.rewards.usecases.decisions import Decision
+from services.rewards.usecases.listing import RedemptionFilter
+from services.rewards.usecases.requests import RedemptionRequest
 
 _NAME = validate.Length(min=1, max=200)
 
@@ -149,3 +153,66 @@ class MarkReadIn(Schema):
 class MarkedOut(Schema):
     marked = fields.Integer()
     unread = fields.Integer()
+
+
+class RedemptionIn(Schema):
+    reward_id = fields.UUID(required=True)
+    form = fields.Dict(load_default=dict)
+
+    @post_load
+    def to_request(self, data: dict[str, Any], **_: Any) -> RedemptionRequest:
+        return RedemptionRequest(data["reward_id"], data["form"])
+
+
+class ReasonIn(Schema):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=1000))
+
+    @post_load
+    def to_decision(self, data: dict[str, Any], **_: Any) -> Decision:
+        return Decision(data["reason"])
+
+
+class RedemptionArgs(Schema):
+    limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+    cursor = fields.String(load_default=None)
+    status = fields.String(load_default=None, validate=validate.OneOf(STATES))
+    reward_id = fields.UUID(load_default=None)
+    category = fields.String(load_default=None, validate=validate.OneOf(REWARD_CATEGORIES))
+    community = fields.UUID(load_default=None)
+    round_id = fields.UUID(load_default=None)
+    member_id = fields.UUID(load_default=None)
+    older_than = fields.AwareDateTime(load_default=None)
+
+    @post_load
+    def to_filter(self, data: dict[str, Any], **_: Any) -> dict[str, Any]:
+        page = {"limit": data.pop("limit"), "cursor": data.pop("cursor")}
+        return {"page": page, "filter": RedemptionFilter(**data)}
+
+
+class AppealOut(Schema):
+    reason = fields.String()
+    status = fields.String()
+    decided_by = fields.UUID(allow_none=True)
+    decision_reason = fields.String(allow_none=True)
+
+
+class RedemptionOut(Schema):
+    id = fields.UUID()
+    member_id = fields.UUID()
+    reward_id = fields.UUID()
+    round_id = fields.UUID(allow_none=True)
+    status = fields.String()
+    cost = fields.Integer()
+    points_held = fields.Integer()
+    approvals = fields.List(fields.String())
+    approvers_needed = fields.Integer()
+    voucher_code = fields.String(allow_none=True)
+    voucher_status = fields.String(allow_none=True)
+    reward = fields.Dict()
+    form = fields.Dict()
+    reason = fields.String(allow_none=True)
+    rank = fields.Integer(allow_none=True)
+    community_id = fields.UUID(allow_none=True)
+    deadline = fields.DateTime()
+    created_at = fields.DateTime()
+    appeal = fields.Nested(AppealOut, allow_none=True)

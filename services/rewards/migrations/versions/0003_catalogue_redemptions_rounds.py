@@ -157,6 +157,9 @@ def upgrade() -> None:
         sa.Column("community_id", sa.UUID(), nullable=True),
         sa.Column("lifetime_minutes", sa.Integer(), server_default="0", nullable=False),
         sa.Column("hold_id", sa.UUID(), nullable=True),
+        sa.Column("hold_attempt", sa.SmallInteger(), server_default="0", nullable=False),
+        sa.Column("lifetime_points", sa.Integer(), server_default="0", nullable=False),
+        sa.Column("checked_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("hold_deadline", sa.DateTime(timezone=True), nullable=False),
         sa.Column("deadline", sa.DateTime(timezone=True), nullable=False),
         sa.Column("stock_reserved", sa.Boolean(), server_default=sa.text("false"), nullable=False),
@@ -176,7 +179,7 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.CheckConstraint(
-            "status IN ('requested', 'pending', 'applied', 'won', 'lost', 'approved', 'fulfilled', 'rejected', 'cancelled', 'expired')",
+            "status IN ('placing', 'pending', 'approved', 'fulfilled', 'rejected', 'cancelled', 'expired', 'appealed', 'applied', 'won', 'lost')",
             name=op.f("ck_redemptions_status_known"),
         ),
         sa.CheckConstraint("cost > 0", name=op.f("ck_redemptions_cost_positive")),
@@ -215,7 +218,7 @@ def upgrade() -> None:
         ),
         sa.Column("decided_at", sa.DateTime(timezone=True), nullable=True),
         sa.CheckConstraint(
-            "status IN ('open', 'upheld', 'dismissed')", name=op.f("ck_appeals_status_known")
+            "status IN ('open', 'granted', 'upheld')", name=op.f("ck_appeals_status_known")
         ),
         sa.ForeignKeyConstraint(
             ["redemption_id"], ["redemptions.id"], name=op.f("fk_appeals_redemption_id_redemptions")
