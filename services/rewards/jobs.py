@@ -8,19 +8,24 @@ reconcile redemptions with their points holds and close allocation rounds.
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime
 from typing import Any
 
 from common.app import session
 from common.jobs import runs_in_app
 from common.scheduler import PeriodicJob
 from common.transaction import unit_of_work
+from services.rewards.adapters.runtime import config, points
 from services.rewards.usecases import events
+from services.rewards.usecases import reconcile as reconciling
 
 log = logging.getLogger(__name__)
 
 QUEUE = "rewards"
 
-PERIODIC: list[PeriodicJob] = []
+PERIODIC: list[PeriodicJob] = [
+    PeriodicJob("services.rewards.jobs.reconcile", QUEUE, 30),
+]
 
 
 def process_batch(envelopes: list[dict[str, Any]]) -> dict[str, int]:
@@ -55,3 +60,22 @@ def process_batch(envelopes: list[dict[str, Any]]) -> dict[str, int]:
 @runs_in_app("services.rewards")
 def handle_events(envelopes: list[dict[str, Any]]) -> dict[str, int]:
     return process_batch(envelopes)
+
+
+@runs_in_app("services.rewards")
+def reconcile() -> dict[str, int]:
+    return reconcile_now()
+
+
+def reconcile_now() -> dict[str, int]:
+    """Settle lost intents and match holding requests with their holds, in the current app
+    (see ``usecases.reconcile``)."""
+    db = session()
+    now = datetime.now(UTC)
+    summary = {
+        "intents": reconciling.settle_intents(db, points(), config(), now),
+        "holding": reconciling.check_holding(db, points(), now),
+    }
+    if any(summary.values()):
+        log.info("rewards reconcile: %s", summary)
+    return summary

@@ -19,8 +19,13 @@ class Actor:
     language: str = "zh-CN"
 
     @property
+    def is_system(self) -> bool:
+        """The service's own jobs (no token ever carries the nil id)."""
+        return self.id.int == 0 and "system" in self.roles
+
+    @property
     def is_reward_admin(self) -> bool:
-        return bool(self.roles & ADMIN_ROLES)
+        return bool(self.roles & ADMIN_ROLES) or self.is_system
 
     @property
     def is_provider(self) -> bool:

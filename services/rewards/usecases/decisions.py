@@ -201,6 +201,7 @@ def decide_appeal(
         appealed.status, appealed.decided_by = ("granted" if granted else "upheld"), actor.id
         appealed.decision_reason, appealed.decided_at = reason, sa.func.now()
         redemption.decided_by, redemption.reason = actor.id, reason
+        redemption.updated_at = sa.func.now()
         if granted:
             redemption.hold_attempt += 1
             redemption.stock_reserved = stock.take_one(session, _reward_of(session, redemption))

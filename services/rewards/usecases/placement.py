@@ -77,7 +77,7 @@ def request(
     if earlier is None:
         return Asked(advance(session, redemption.id, config, points), replayed=False)
     if earlier.status == states.PLACING:
-        if earlier.created_at > now - timedelta(seconds=config.intent_grace_seconds):
+        if earlier.updated_at > now - timedelta(seconds=config.intent_grace_seconds):
             raise Conflict(
                 "A request with this Idempotency-Key is still being processed; retry shortly.",
                 kind="idempotency-key-in-flight",
