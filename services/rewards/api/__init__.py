@@ -6,6 +6,6 @@ from flask_smorest import Blueprint
 
 
 def blueprints() -> list[Blueprint]:
-    from services.rewards.api import admin, catalogue, inbox, redemptions
+    from services.rewards.api import admin, catalogue, inbox, redemptions, vouchers
 
-    return [catalogue.blp, redemptions.blp, admin.blp, inbox.blp]
+    return [catalogue.blp, redemptions.blp, vouchers.blp, admin.blp, inbox.blp]

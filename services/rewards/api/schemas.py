@@ -216,3 +216,15 @@ class RedemptionOut(Schema):
     deadline = fields.DateTime()
     created_at = fields.DateTime()
     appeal = fields.Nested(AppealOut, allow_none=True)
+
+
+class VoucherRewardOut(Schema):
+    id = fields.UUID()
+    name = fields.String()
+    name_en = fields.String(allow_none=True)
+    category = fields.String()
+
+
+class VoucherOut(Schema):
+    status = fields.String()
+    reward = fields.Nested(VoucherRewardOut)
