@@ -16,8 +16,9 @@ from common.jobs import runs_in_app
 from common.scheduler import PeriodicJob
 from common.transaction import unit_of_work
 from services.rewards.adapters.runtime import config, points
-from services.rewards.usecases import events
+from services.rewards.usecases import events, rounds
 from services.rewards.usecases import reconcile as reconciling
+from services.rewards.usecases.actors import SYSTEM
 
 log = logging.getLogger(__name__)
 
@@ -25,6 +26,7 @@ QUEUE = "rewards"
 
 PERIODIC: list[PeriodicJob] = [
     PeriodicJob("services.rewards.jobs.reconcile", QUEUE, 30),
+    PeriodicJob("services.rewards.jobs.close_rounds", QUEUE, 30),
 ]
 
 
@@ -79,3 +81,19 @@ def reconcile_now() -> dict[str, int]:
     if any(summary.values()):
         log.info("rewards reconcile: %s", summary)
     return summary
+
+
+@runs_in_app("services.rewards")
+def close_rounds() -> int:
+    return close_rounds_now()
+
+
+def close_rounds_now() -> int:
+    """Close every round whose window has ended; how many were closed."""
+    db = session()
+    now = datetime.now(UTC)
+    closed = 0
+    for round_id in rounds.due_rounds(db, now):
+        rounds.close_round(db, SYSTEM, round_id, points(), now)
+        closed += 1
+    return closed

@@ -104,7 +104,7 @@ class Round(Base):
     seed: so.Mapped[str] = so.mapped_column(sa.String(128))
     seed_hash: so.Mapped[str] = so.mapped_column(sa.String(128))
     status: so.Mapped[str] = so.mapped_column(sa.String(10), server_default="open")
-    ranking: so.Mapped[list[Any] | None] = so.mapped_column(JSONB)
+    ranking: so.Mapped[dict[str, Any] | None] = so.mapped_column(JSONB)
     created_by: so.Mapped[uuid.UUID] = so.mapped_column(UUID(as_uuid=True))
     created_at: so.Mapped[datetime] = so.mapped_column(_now(), server_default=sa.func.now())
     closed_at: so.Mapped[datetime | None] = so.mapped_column(_now())

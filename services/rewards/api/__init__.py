@@ -6,6 +6,6 @@ from flask_smorest import Blueprint
 
 
 def blueprints() -> list[Blueprint]:
-    from services.rewards.api import admin, catalogue, inbox, redemptions, vouchers
+    from services.rewards.api import admin, catalogue, inbox, redemptions, rounds, vouchers
 
-    return [catalogue.blp, redemptions.blp, vouchers.blp, admin.blp, inbox.blp]
+    return [catalogue.blp, redemptions.blp, rounds.blp, vouchers.blp, admin.blp, inbox.blp]

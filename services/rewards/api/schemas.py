@@ -14,6 +14,7 @@ from services.rewards.usecases.catalogue import RewardChanges, RewardTerms
 from services.rewards.usecases.decisions import Decision
 from services.rewards.usecases.listing import RedemptionFilter
 from services.rewards.usecases.requests import RedemptionRequest
+from services.rewards.usecases.rounds import NewRound
 
 _NAME = validate.Length(min=1, max=200)
 
@@ -228,3 +229,28 @@ class VoucherRewardOut(Schema):
 class VoucherOut(Schema):
     status = fields.String()
     reward = fields.Nested(VoucherRewardOut)
+
+
+class RoundIn(Schema):
+    opens_at = fields.AwareDateTime(required=True)
+    closes_at = fields.AwareDateTime(required=True)
+    places = fields.Integer(required=True, strict=True, validate=validate.Range(1, 100_000))
+    rule = fields.String(required=True)
+
+    @post_load
+    def to_round(self, data: dict[str, Any], **_: Any) -> NewRound:
+        return NewRound(**data)
+
+
+class RoundOut(Schema):
+    id = fields.UUID()
+    reward_id = fields.UUID()
+    opens_at = fields.DateTime()
+    closes_at = fields.DateTime()
+    places = fields.Integer()
+    rule = fields.String()
+    seed_hash = fields.String()
+    status = fields.String()
+    seed = fields.String(allow_none=True)
+    ranking = fields.Dict(allow_none=True)
+    closed_at = fields.DateTime(allow_none=True)

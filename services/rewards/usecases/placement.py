@@ -18,6 +18,7 @@ the hold's key and releasing what it finds; a crash after the capture leaves a
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import uuid
@@ -29,7 +30,7 @@ from sqlalchemy.orm import Session
 
 from common.errors import Conflict, DomainError, Unavailable
 from common.transaction import unit_of_work
-from services.rewards.adapters.models import Approval, Redemption, Voucher
+from services.rewards.adapters.models import Approval, Redemption, Round, Voucher
 from services.rewards.adapters.points import HoldEnded, HoldRefused, PointsClient, PointsUnavailable
 from services.rewards.config import RewardsConfig
 from services.rewards.domain import redemptions as states
@@ -66,7 +67,7 @@ def request(
     try:
         with unit_of_work(session):
             earlier = earlier_request(session, actor, key, asked)
-            redemption = earlier or write_intent(session, actor, key, asked, context)  # type: ignore[arg-type]
+            redemption = earlier or write_intent(session, actor, key, asked, context)
     except IntegrityError:
         # the same key in two requests at once: the other one wrote its intent first
         with unit_of_work(session):
@@ -129,6 +130,16 @@ def advance(
         os.kill(os.getpid(), signal.SIGKILL)  # fault injection for the crash test only
     with unit_of_work(session):
         redemption = locked(session, redemption_id)
+        if redemption.status == states.PLACING and _round_closed(session, redemption):
+            redemption.status = states.transition(redemption.status, "abandon")
+            redemption.reason = "the round closed before the application was recorded"
+            redemption.hold_id = hold.id
+    if redemption.status == states.CANCELLED and redemption.hold_id == hold.id:
+        with contextlib.suppress(HoldEnded):
+            points.end_hold(hold.id, "release")
+        raise Conflict("The round closed before your application was recorded.", kind="not-open")
+    with unit_of_work(session):
+        redemption = locked(session, redemption_id)
         if redemption.status == states.PLACING:
             action = "apply" if redemption.round_id else "place"
             redemption.status = states.transition(redemption.status, action)
@@ -140,6 +151,13 @@ def advance(
     if redemption.status == states.PENDING and approvals_needed(redemption) == 0:
         return finish_approval(session, redemption_id, points)
     return redemption
+
+
+def _round_closed(session: Session, redemption: Redemption) -> bool:
+    if redemption.round_id is None:
+        return False
+    round_ = session.get(Round, redemption.round_id, populate_existing=True)
+    return round_ is not None and round_.status != "open"
 
 
 def approvals_needed(redemption: Redemption) -> int:

@@ -111,6 +111,18 @@ def _check_limit(session: Session, actor: Actor, reward: Reward, since: datetime
         )
 
 
+def _check_one_application(session: Session, actor: Actor, round_: Round) -> None:
+    applied = session.scalar(
+        sa.select(sa.func.count()).where(
+            Redemption.member_id == actor.id,
+            Redemption.round_id == round_.id,
+            Redemption.status.in_(COUNTED),
+        )
+    )
+    if applied:
+        raise Conflict("You have already applied in this round.", kind="limit-reached")
+
+
 def _serialise_member(session: Session, actor: Actor, reward: Reward) -> None:
     """One request of a member for a reward at a time, so two cannot both pass the limit."""
     digest = hashlib.blake2b(f"{actor.id}:{reward.id}".encode(), digest_size=8).digest()
@@ -141,6 +153,8 @@ def write_intent(
     cleaned = validate_form(fields_from_json(reward.form_fields), request.form)
     _serialise_member(session, actor, reward)
     _check_limit(session, actor, reward, period_start(reward.limit_period, now, zone))
+    if round_ is not None:
+        _check_one_application(session, actor, round_)
     reserved = stock.take_one(session, reward) if round_ is None else False
     if round_ is not None:
         deadline = round_.closes_at + timedelta(seconds=config.round_approval_seconds)
