@@ -254,3 +254,9 @@ class RoundOut(Schema):
     seed = fields.String(allow_none=True)
     ranking = fields.Dict(allow_none=True)
     closed_at = fields.DateTime(allow_none=True)
+
+
+class ExportArgs(Schema):
+    # "from" is a Python keyword: the field is named start and read from ?from=
+    start = fields.AwareDateTime(load_default=None, data_key="from")
+    end = fields.AwareDateTime(load_default=None, data_key="to")
