@@ -52,7 +52,7 @@ def export_rows(
     return _lines(session, query)
 
 
-def _lines(session: Session, query: sa.Select[tuple[Redemption, str | None]]) -> Iterator[str]:
+def _lines(session: Session, query: sa.Select[Redemption, str]) -> Iterator[str]:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
 
