@@ -146,6 +146,8 @@ def write_intent(
     round_ = open_round(session, reward, now) if reward.allocation == "round" else None
     if round_ is None:
         _check_window(reward, now)
+        if stock.none_left(reward):
+            raise Conflict(stock.OUT_OF_STOCK, kind="out-of-stock")
     standing = standing_of(session, actor.id, levels)
     refusal = check(EligibilityRules.from_json(reward.eligibility), standing, actor.roles)
     if refusal is not None:

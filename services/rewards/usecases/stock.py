@@ -14,6 +14,15 @@ from common.errors import Conflict
 from services.rewards.adapters.models import Redemption, Reward
 
 
+def none_left(reward: Reward) -> bool:
+    """Whether the reward read a moment ago had no unit left: a burst's late requests are
+    told so before any further work (``take_one`` still decides, under its row lock)."""
+    return reward.stock_total is not None and reward.stock_remaining == 0
+
+
+OUT_OF_STOCK = "This reward is out of stock."
+
+
 def take_one(session: Session, reward: Reward) -> bool:
     """Reserve one unit; False for unlimited rewards (nothing to reserve)."""
     if reward.stock_total is None:
@@ -26,7 +35,7 @@ def take_one(session: Session, reward: Reward) -> bool:
         .execution_options(synchronize_session=False)
     ).first()
     if taken is None:
-        raise Conflict("This reward is out of stock.", kind="out-of-stock")
+        raise Conflict(OUT_OF_STOCK, kind="out-of-stock")
     return True
 
 

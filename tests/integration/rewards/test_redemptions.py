@@ -99,17 +99,20 @@ def test_two_approvers_must_be_two_different_administrators(client, people, new_
 
 
 def test_the_409s_403_and_422_of_a_request(client, people, new_reward, fund, balance):
-    scarce = new_reward(stock=1, per_member_limit=1)
+    scarce = new_reward(stock=2, per_member_limit=1)
     rich_id, rich = people.member()
     poor_id, poor = people.member()
     fund(rich_id, 1000)
     fund(poor_id, 10)
     broke = _ask(client, poor, scarce["id"])
     assert broke.status_code == 409 and broke.json["type"].endswith("insufficient-points")
-    assert _stock(scarce["id"]) == 1
+    assert _stock(scarce["id"]) == 2
     assert _ask(client, rich, scarce["id"]).json["status"] == "approved"
     limit = _ask(client, rich, scarce["id"])
     assert limit.status_code == 409 and limit.json["type"].endswith("limit-reached")
+    last_id, last = people.member()
+    fund(last_id, 100)
+    assert _ask(client, last, scarce["id"]).status_code == 201
     other_id, other = people.member()
     fund(other_id, 100)
     out = _ask(client, other, scarce["id"])
