@@ -31,7 +31,13 @@ from sqlalchemy.orm import Session
 from common.errors import Conflict, DomainError, Unavailable
 from common.transaction import unit_of_work
 from services.rewards.adapters.models import Approval, Redemption, Round, Voucher
-from services.rewards.adapters.points import HoldEnded, HoldRefused, PointsClient, PointsUnavailable
+from services.rewards.adapters.points import (
+    Hold,
+    HoldEnded,
+    HoldRefused,
+    PointsClient,
+    PointsUnavailable,
+)
 from services.rewards.config import RewardsConfig
 from services.rewards.domain import redemptions as states
 from services.rewards.domain.standing import Levels
@@ -102,6 +108,18 @@ def _discard(session: Session, redemption_id: uuid.UUID, why: str) -> None:
             redemption.reason = why
 
 
+def place_hold_of(points: PointsClient, redemption: Redemption) -> Hold:
+    """Place (or find again by its key: the body is built from the row alone) its hold."""
+    return points.place_hold(
+        redemption.id,
+        redemption.hold_attempt,
+        redemption.member_id,
+        redemption.cost,
+        redemption.hold_deadline,
+        str(redemption.terms.get("name", "")),
+    )
+
+
 def advance(
     session: Session, redemption_id: uuid.UUID, config: RewardsConfig, points: PointsClient
 ) -> Redemption:
@@ -109,14 +127,7 @@ def advance(
     redemption = locked(session, redemption_id)
     session.rollback()  # the row lock was only to read it fresh; the hold call holds none
     try:
-        hold = points.place_hold(
-            redemption.id,
-            redemption.hold_attempt,
-            redemption.member_id,
-            redemption.cost,
-            redemption.hold_deadline,
-            str(redemption.terms.get("name", "")),
-        )
+        hold = place_hold_of(points, redemption)
     except PointsUnavailable as exc:
         if not exc.maybe_placed:
             _discard(session, redemption_id, "points unavailable")

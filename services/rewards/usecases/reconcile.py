@@ -34,7 +34,7 @@ from services.rewards.domain import redemptions as states
 from services.rewards.usecases import stock
 from services.rewards.usecases.actors import SYSTEM
 from services.rewards.usecases.decisions import expire
-from services.rewards.usecases.placement import finish_approval, locked, settle
+from services.rewards.usecases.placement import finish_approval, locked, place_hold_of, settle
 
 log = logging.getLogger(__name__)
 
@@ -78,14 +78,7 @@ def settle_intents(
 def _replay_hold(points: PointsClient, redemption: Redemption) -> Hold | None:
     """The hold the intent's key made, released; None when there was none to make."""
     try:
-        hold = points.place_hold(
-            redemption.id,
-            redemption.hold_attempt,
-            redemption.member_id,
-            redemption.cost,
-            redemption.hold_deadline,
-            str(redemption.terms.get("name", "")),
-        )
+        hold = place_hold_of(points, redemption)
     except PointsUnavailable:
         raise
     except (DomainError, HoldRefused):
