@@ -69,6 +69,7 @@ def approve(
             redemption.member_id,
             approver_ids(session, redemption_id),
         )
+        _check_rank_order(session, redemption)
         if so_far.complete and redemption.status in (states.PENDING, states.WON):
             complete = True  # an earlier capture did not finish: finish it, add nothing
         else:
@@ -87,6 +88,25 @@ def approve(
     if complete:
         return finish_approval(session, redemption_id, points)
     return redemption
+
+
+def _check_rank_order(session: Session, redemption: Redemption) -> None:
+    """Places won in a round are approved in rank order."""
+    if redemption.status != states.WON or redemption.rank is None:
+        return
+    ahead = session.scalar(
+        sa.select(sa.func.min(Redemption.rank)).where(
+            Redemption.round_id == redemption.round_id,
+            Redemption.status == states.WON,
+            Redemption.rank < redemption.rank,
+        )
+    )
+    if ahead is not None:
+        raise Conflict(
+            f"Places are approved in rank order: rank {ahead} of this round waits first.",
+            kind="rank-order",
+            extra={"waiting_rank": ahead},
+        )
 
 
 def _release_and_settle(

@@ -8,8 +8,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
+from services.rewards.adapters.models import Base
 from tests.conftest import engine_for
 
 
@@ -84,3 +87,8 @@ def test_the_audit_log_is_append_only(change):
         assert connection.execute(sa.text("SELECT action FROM audit_log")).scalars().all() == [
             "reward.create"
         ]
+
+
+def test_the_migrations_build_exactly_the_tables_the_models_describe():
+    with engine_for("rewards").connect() as connection:
+        assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
