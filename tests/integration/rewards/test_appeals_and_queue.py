@@ -147,3 +147,13 @@ def test_a_request_needs_an_idempotency_key_and_json(client, people, new_reward)
         headers={**member, "Idempotency-Key": "k"},
     )
     assert garbled.status_code == 400
+
+
+def test_requests_are_rate_limited_per_member(client, people, new_reward, rewards):
+    riders_only = new_reward(eligibility={"roles_any": ["rider"]})
+    _, member = people.member()
+    allowed = rewards.extensions["rewards_config"].redeem_per_minute
+    answers = [_ask(client, member, riders_only["id"]).status_code for _ in range(allowed + 1)]
+    assert answers == [403] * allowed + [429]
+    _, other = people.member()
+    assert _ask(client, other, riders_only["id"]).status_code == 403
