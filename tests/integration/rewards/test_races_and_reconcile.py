@@ -42,7 +42,9 @@ def _scalar(sql: str, **params):
         return connection.execute(sa.text(sql), params).scalar_one()
 
 
-def test_24_members_racing_for_3_places_get_exactly_3(rewards, people, new_reward, fund, balance):
+def test_24_members_racing_for_3_places_get_exactly_3(
+    rewards, people, new_reward, fund, balance, points_client, auth_header
+):
     reward = new_reward(stock=3, approvers_needed=1)
     members = [people.member() for _ in range(24)]
     for member_id, _ in members:
@@ -54,6 +56,13 @@ def test_24_members_racing_for_3_places_get_exactly_3(rewards, people, new_rewar
     assert _scalar("SELECT stock_remaining FROM rewards WHERE id = :id", id=reward["id"]) == 0
     held = sorted(balance(member_id)["held"] for member_id, _ in members)
     assert held == [0] * 21 + [100] * 3
+    assert _scalar("SELECT count(*) FROM redemptions WHERE status = 'pending'") == 3
+    assert _ledger_ok(points_client, auth_header)
+
+
+def _ledger_ok(points_client, auth_header) -> bool:
+    report = points_client.get("/api/v1/points/reconcile", headers=auth_header(roles=["admin"]))
+    return report.json["ok"] is True
 
 
 def test_one_member_firing_10_requests_with_250_points_gets_exactly_2(
@@ -71,10 +80,7 @@ def test_one_member_firing_10_requests_with_250_points_gets_exactly_2(
     assert balance(member_id)["available"] == 50
     assert _scalar("SELECT stock_remaining FROM rewards WHERE id = :id", id=reward["id"]) == 8
     assert _scalar("SELECT count(*) FROM redemptions WHERE status = 'approved'") == 2
-    report = points_client.get(
-        "/api/v1/points/reconcile", headers=auth_header(roles=["admin"])
-    ).json
-    assert report["ok"] is True, report
+    assert _ledger_ok(points_client, auth_header)
 
 
 def _age(sql: str, **params) -> None:
