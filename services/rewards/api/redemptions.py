@@ -156,6 +156,15 @@ def uphold_rejection(decision: Decision, redemption_id: uuid.UUID) -> dict[str, 
     )
 
 
+@blp.post("/redemptions/<uuid:redemption_id>/revoke")
+@require_auth
+@blp.arguments(ReasonIn)
+@blp.response(200, RedemptionOut)
+def revoke(decision: Decision, redemption_id: uuid.UUID) -> dict[str, Any]:
+    """Withdraw an approved request's voucher, with a reason (reward_admin)"""
+    return _one(decisions.revoke(session(), actor(), redemption_id, decision.reason))
+
+
 @blp.post("/redemptions/<uuid:redemption_id>/fulfil")
 @require_auth
 @blp.response(200, RedemptionOut)

@@ -263,3 +263,30 @@ def fulfil(session: Session, actor: Actor, redemption_id: uuid.UUID) -> Redempti
             state_of(redemption),
         )
     return redemption
+
+
+def revoke(session: Session, actor: Actor, redemption_id: uuid.UUID, why: str) -> Redemption:
+    """Withdraw an approved request's voucher (issued in error); the points stay spent
+    unless an administrator adjusts them at the points service."""
+    actor.require_reward_admin()
+    reason = states.reason(why)
+    with unit_of_work(session):
+        redemption = _locked(session, actor, redemption_id)
+        before = state_of(redemption)
+        redemption.status = states.transition(redemption.status, "revoke")
+        redemption.reason, redemption.decided_by = reason, actor.id
+        session.execute(
+            sa.update(Voucher)
+            .where(Voucher.redemption_id == redemption_id, Voucher.status == "valid")
+            .values(status="cancelled")
+        )
+        notify(session, redemption.member_id, notice("redemption.revoked", redemption))
+        audit.record(
+            session,
+            actor,
+            "redemption.revoke",
+            ("redemption", redemption_id),
+            before,
+            state_of(redemption),
+        )
+    return redemption

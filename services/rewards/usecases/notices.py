@@ -38,6 +38,12 @@ TEXTS: dict[str, tuple[str, str, str, str]] = {
         "Request expired",
         "Your request for {name_en} was not decided in time; the held points are back.",
     ),
+    "redemption.revoked": (
+        "兑换码已作废",
+        "您「{name}」的兑换码已作废。原因：{reason}",
+        "Voucher withdrawn",
+        "Your voucher for {name_en} was withdrawn. Reason: {reason}",
+    ),
     "redemption.fulfilled": (
         "兑换已使用",
         "您的「{name}」兑换码已使用。",

@@ -53,3 +53,22 @@ def test_providers_are_scoped_to_the_rewards_they_fulfil(client, people, new_rew
     assert client.get(f"/api/v1/vouchers/{ours}", headers=member).status_code == 403
     bad = client.get("/api/v1/vouchers/not-a-code", headers=people.admin)
     assert bad.status_code == 422
+
+
+def test_a_revoked_voucher_checks_cancelled_and_cannot_be_used(client, people, new_reward, fund):
+    code, _ = _approved_voucher(client, people, new_reward, fund)
+    rid = client.get("/api/v1/redemptions", headers=people.admin).json["items"][0]["id"]
+    _, member = people.member()
+    refused = client.post(
+        f"/api/v1/redemptions/{rid}/revoke", json={"reason": "issued twice"}, headers=member
+    )
+    assert refused.status_code == 403
+    revoked = client.post(
+        f"/api/v1/redemptions/{rid}/revoke", json={"reason": "issued twice"}, headers=people.admin
+    )
+    assert revoked.json["status"] == "cancelled" and revoked.json["voucher_status"] == "cancelled"
+    assert (
+        client.get(f"/api/v1/vouchers/{code}", headers=people.admin).json["status"] == "cancelled"
+    )
+    used = client.post(f"/api/v1/vouchers/{code}/redeem", headers=people.admin)
+    assert used.status_code == 409 and used.json["status"] == "cancelled"
