@@ -63,6 +63,15 @@ APPS: tuple[App, ...] = (
         8003,
         "services.rewards.adapters.models",
         has_outbox=True,
+        consumer="services.rewards.jobs.handle_events",
+        consumes=(
+            "hours.approved",
+            "hours.rejected",
+            "report.verified",
+            "report.rejected",
+            "report.resolved",
+            "member.updated",
+        ),
         periodic="services.rewards.jobs.PERIODIC",
     ),
 )

@@ -1,5 +1,99 @@
-"""Background jobs of the rewards service."""
+"""Background jobs of the rewards service.
 
+``handle_events`` takes a batch of event envelopes off the rewards queue (the relay
+enqueues one job per batch) and applies it in one transaction. The periodic jobs
+reconcile redemptions with their points holds and close allocation rounds.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from typing import Any
+
+from common.app import session
+from common.jobs import runs_in_app
 from common.scheduler import PeriodicJob
+from common.transaction import unit_of_work
+from services.rewards.adapters.runtime import config, points
+from services.rewards.usecases import events, rounds
+from services.rewards.usecases import reconcile as reconciling
+from services.rewards.usecases.actors import SYSTEM
 
-PERIODIC: list[PeriodicJob] = []
+log = logging.getLogger(__name__)
+
+QUEUE = "rewards"
+
+PERIODIC: list[PeriodicJob] = [
+    PeriodicJob("services.rewards.jobs.reconcile", QUEUE, 30),
+    PeriodicJob("services.rewards.jobs.close_rounds", QUEUE, 30),
+]
+
+
+def process_batch(envelopes: list[dict[str, Any]]) -> dict[str, int]:
+    """Apply one batch inside the current app context.
+
+    A batch that fails for a reason other than the store (a bug met by one event) is
+    split, so that one poisonous event cannot hold back the others: each is tried on
+    its own, and one that still fails is parked with the error.
+    """
+    db = session()
+    try:
+        with unit_of_work(db):
+            result = events.handle_batch(db, envelopes)
+    except events.STORE_FAILURES:
+        raise  # RQ retries the whole batch later; nothing was marked processed
+    except Exception as exc:
+        if len(envelopes) > 1:
+            log.exception("a batch of %d events failed; applying them one by one", len(envelopes))
+            totals: dict[str, int] = {}
+            for envelope in envelopes:
+                for name, value in process_batch([envelope]).items():
+                    totals[name] = totals.get(name, 0) + value
+            return totals
+        log.exception("an event failed; parking it")
+        with unit_of_work(db):
+            parked = events.park_failed(db, envelopes[0], f"failed: {exc!r}")
+        return {"received": 1, "applied": 0, "duplicates": 1 - parked, "parked": parked}
+    log.info("rewards batch: %s", result.as_dict())
+    return result.as_dict()
+
+
+@runs_in_app("services.rewards")
+def handle_events(envelopes: list[dict[str, Any]]) -> dict[str, int]:
+    return process_batch(envelopes)
+
+
+@runs_in_app("services.rewards")
+def reconcile() -> dict[str, int]:
+    return reconcile_now()
+
+
+def reconcile_now() -> dict[str, int]:
+    """Settle lost intents and match holding requests with their holds, in the current app
+    (see ``usecases.reconcile``)."""
+    db = session()
+    now = datetime.now(UTC)
+    summary = {
+        "intents": reconciling.settle_intents(db, points(), config(), now),
+        "holding": reconciling.check_holding(db, points(), now),
+    }
+    if any(summary.values()):
+        log.info("rewards reconcile: %s", summary)
+    return summary
+
+
+@runs_in_app("services.rewards")
+def close_rounds() -> int:
+    return close_rounds_now()
+
+
+def close_rounds_now() -> int:
+    """Close every round whose window has ended; how many were closed."""
+    db = session()
+    now = datetime.now(UTC)
+    closed = 0
+    for round_id in rounds.due_rounds(db, now):
+        rounds.close_round(db, SYSTEM, round_id, points(), now)
+        closed += 1
+    return closed

@@ -1,45 +1,121 @@
-"""The catalogue of rewards."""
+"""The catalogue of rewards, and a member's standing."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
-import sqlalchemy as sa
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields
 
 from common.app import session
 from common.auth import require_auth
-from common.pagination import PageArgs, keyset_page, page_of
+from common.pagination import keyset_page, page_of
+from common.transaction import transactional
 from services.rewards.adapters.models import Reward
+from services.rewards.adapters.runtime import levels
+from services.rewards.api.context import actor
+from services.rewards.api.schemas import (
+    CatalogueArgs,
+    RewardIn,
+    RewardOut,
+    RewardPatch,
+    StandingOut,
+)
+from services.rewards.usecases import catalogue
+from services.rewards.usecases.catalogue import RewardChanges, RewardTerms
+from services.rewards.usecases.standing import standing_of
 
 blp = Blueprint("catalogue", __name__, url_prefix="/api/v1", description="The rewards catalogue")
-
-
-class RewardOut(Schema):
-    id = fields.UUID()
-    name = fields.String()
-    category = fields.String()
-    cost = fields.Integer()
-    stock_remaining = fields.Integer(allow_none=True)
-    requires_approval = fields.Boolean()
-    eligible = fields.Boolean()
-    ineligible_reason = fields.String(allow_none=True)
-
 
 RewardPage = page_of(RewardOut)
 
 
+def reward_view(
+    reward: Reward, eligible: bool | None = None, reason: str | None = None
+) -> dict[str, Any]:
+    view = catalogue.snapshot(reward)
+    view["id"] = reward.id
+    view["requires_approval"] = reward.approvers_needed > 0
+    view["window"] = {"opens_at": reward.opens_at, "closes_at": reward.closes_at}
+    view["provider_ids"] = reward.provider_ids
+    view["eligible"], view["ineligible_reason"] = eligible, reason
+    return view
+
+
 @blp.get("/rewards")
 @require_auth
-@blp.arguments(PageArgs, location="query")
+@blp.arguments(CatalogueArgs, location="query")
 @blp.response(200, RewardPage)
 def list_rewards(args: dict[str, Any]) -> dict[str, Any]:
-    """The active rewards, cheapest first"""
-    query = sa.select(Reward).where(Reward.active).order_by(Reward.cost, Reward.id)
-    result = keyset_page(session(), query, args, Reward.cost, Reward.id)
-    result["items"] = [
-        {**RewardOut().dump(r), "eligible": True, "ineligible_reason": None}
-        for r in result["items"]
-    ]
+    """The rewards, cheapest first, each saying whether the caller may ask for it"""
+    caller = actor()
+    db = session()
+    query = catalogue.catalogue_query(caller, args.pop("category"))
+    result = keyset_page(db, query, args, Reward.cost, Reward.id)
+    listed = catalogue.with_eligibility(db, caller, result["items"], levels())
+    result["items"] = [reward_view(i.reward, i.eligible, i.ineligible_reason) for i in listed]
     return result
+
+
+@blp.get("/rewards/<uuid:reward_id>")
+@require_auth
+@blp.response(200, RewardOut)
+def get_reward(reward_id: uuid.UUID) -> dict[str, Any]:
+    """One reward, with whether the caller may ask for it"""
+    caller = actor()
+    reward = catalogue.visible_reward(session(), caller, reward_id)
+    (listed,) = catalogue.with_eligibility(session(), caller, [reward], levels())
+    return reward_view(reward, listed.eligible, listed.ineligible_reason)
+
+
+@blp.post("/rewards")
+@require_auth
+@blp.arguments(RewardIn)
+@blp.response(201, RewardOut)
+@transactional
+def create_reward(terms: RewardTerms) -> dict[str, Any]:
+    """Add a reward to the catalogue (reward_admin)"""
+    return reward_view(catalogue.create_reward(session(), actor(), terms, levels()))
+
+
+@blp.patch("/rewards/<uuid:reward_id>")
+@require_auth
+@blp.arguments(RewardPatch(partial=True))
+@blp.response(200, RewardOut)
+@transactional
+def update_reward(changes: RewardChanges, reward_id: uuid.UUID) -> dict[str, Any]:
+    """Edit a reward; requests already made keep their terms (reward_admin)"""
+    return reward_view(catalogue.update_reward(session(), actor(), reward_id, changes, levels()))
+
+
+@blp.post("/rewards/<uuid:reward_id>/open")
+@require_auth
+@blp.response(200, RewardOut)
+@transactional
+def open_reward(reward_id: uuid.UUID) -> dict[str, Any]:
+    """Let members ask for a reward (reward_admin)"""
+    return reward_view(catalogue.set_open(session(), actor(), reward_id, True))
+
+
+@blp.post("/rewards/<uuid:reward_id>/close")
+@require_auth
+@blp.response(200, RewardOut)
+@transactional
+def close_reward(reward_id: uuid.UUID) -> dict[str, Any]:
+    """Stop members asking for a reward; requests made stay as they are (reward_admin)"""
+    return reward_view(catalogue.set_open(session(), actor(), reward_id, False))
+
+
+@blp.get("/me/standing")
+@require_auth
+@blp.response(200, StandingOut)
+def my_standing() -> dict[str, Any]:
+    """The caller's approved service minutes, level and the next level"""
+    standing = standing_of(session(), actor().id, levels())
+    return {
+        "member_id": standing.member_id,
+        "lifetime_minutes": standing.lifetime_minutes,
+        "level": standing.level,
+        "next_level_at_minutes": standing.next_level_at_minutes,
+        "home_community_id": standing.home_community_id,
+    }

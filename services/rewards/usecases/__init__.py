@@ -1,0 +1,1 @@
+"""The rewards service's use cases, one module per area; none of them commits."""
