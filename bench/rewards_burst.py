@@ -35,7 +35,7 @@ from bench.gateway_overhead import prepare_environment
 from bench.points_common import machine, pgbench
 from common.settings import database_url_for
 from common.tokens import TokenSigner
-from tests.e2e.suite import WEB, Suite
+from devtools.suite import WEB, Suite
 
 PREFIX = "bench_"  # the prefix bench.gateway_overhead.prepare_environment gives the databases
 

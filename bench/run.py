@@ -9,6 +9,7 @@ BENCHMARKS = [
     ["bench.gateway_overhead"],
     ["bench.points_awards"],
     ["bench.points_balance"],
+    ["bench.rewards_burst"],
 ]
 
 

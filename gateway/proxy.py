@@ -26,34 +26,16 @@ from urllib3.exceptions import (
 from common.logs import clean_request_id, log_access
 from common.problems import PROBLEM_MEDIA_TYPE, problem_bytes
 from common.tokens import InvalidToken, TokenVerifier, bearer_token
+from suite import public_routes
 
 log = logging.getLogger(__name__)
 
 StartResponse = Callable[..., Any]
 WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 
-# path prefix -> owning service; a prefix matches itself and anything below it
-ROUTES: dict[str, str] = {
-    "/api/v1/organizations": "volunteers",
-    "/api/v1/members": "volunteers",
-    "/api/v1/activities": "volunteers",
-    "/api/v1/hours": "volunteers",
-    "/api/v1/reports": "volunteers",
-    "/api/v1/stations": "volunteers",
-    "/api/v1/checkins": "volunteers",
-    "/api/v1/tasks": "volunteers",
-    "/api/v1/party": "volunteers",
-    "/api/v1/me/profile": "volunteers",
-    "/api/v1/me/service-record": "volunteers",
-    "/api/v1/service-records": "volunteers",
-    "/open311": "volunteers",
-    "/api/v1/points": "points",
-    "/api/v1/rewards": "rewards",
-    "/api/v1/redemptions": "rewards",
-    "/api/v1/docs/volunteers": "volunteers",
-    "/api/v1/docs/points": "points",
-    "/api/v1/docs/rewards": "rewards",
-}
+# path prefix -> owning service, from the suite manifest; a prefix matches itself and
+# anything below it
+ROUTES: dict[str, str] = public_routes()
 
 # never forwarded: they describe one hop, not the request (RFC 9110 section 7.6.1)
 _HOP_BY_HOP = frozenset(

@@ -29,6 +29,8 @@ class App:
     consumer: str | None = None
     consumes: tuple[str, ...] = ()
     periodic: str | None = None
+    # path prefixes the gateway forwards to this app (besides /api/v1/docs/<name>)
+    public_paths: tuple[str, ...] = ()
 
 
 APPS: tuple[App, ...] = (
@@ -40,6 +42,21 @@ APPS: tuple[App, ...] = (
         "services.volunteers.adapters.models",
         has_outbox=True,
         periodic="services.volunteers.jobs.PERIODIC",
+        public_paths=(
+            "/api/v1/organizations",
+            "/api/v1/members",
+            "/api/v1/activities",
+            "/api/v1/hours",
+            "/api/v1/reports",
+            "/api/v1/stations",
+            "/api/v1/checkins",
+            "/api/v1/tasks",
+            "/api/v1/party",
+            "/api/v1/me/profile",
+            "/api/v1/me/service-record",
+            "/api/v1/service-records",
+            "/open311",
+        ),
     ),
     App(
         "points",
@@ -56,6 +73,7 @@ APPS: tuple[App, ...] = (
             "award.reversed",
         ),
         periodic="services.points.jobs.PERIODIC",
+        public_paths=("/api/v1/points",),
     ),
     App(
         "rewards",
@@ -73,6 +91,15 @@ APPS: tuple[App, ...] = (
             "member.updated",
         ),
         periodic="services.rewards.jobs.PERIODIC",
+        public_paths=(
+            "/api/v1/rewards",
+            "/api/v1/redemptions",
+            "/api/v1/rounds",
+            "/api/v1/vouchers",
+            "/api/v1/audit",
+            "/api/v1/me/standing",
+            "/api/v1/me/notifications",
+        ),
     ),
 )
 
@@ -100,3 +127,14 @@ def event_routes() -> dict[str, tuple[str, ...]]:
 def consumers() -> dict[str, str]:
     """queue -> the job that takes a batch of envelopes off it."""
     return {each.name: each.consumer for each in APPS if each.consumer}
+
+
+def public_routes() -> dict[str, str]:
+    """path prefix -> the app the gateway forwards it to."""
+    routes: dict[str, str] = {}
+    for each in APPS:
+        for prefix in each.public_paths:
+            routes[prefix] = each.name
+        if each.public_paths:
+            routes[f"/api/v1/docs/{each.name}"] = each.name
+    return routes

@@ -22,11 +22,9 @@ from common.migrations import APP_MODULES, upgrade
 from common.settings import database_url_for
 from common.tokens import TokenSigner
 from devtools.environment import claim_redis_db, release_redis_db, suite_environment
-from tests.helpers.databases import (  # noqa: F401 - engine_for, PREFIX: the former home
+from tests.helpers.databases import (
     PREFIX,
     dispose_engines,
-    engine_for,
-    service_database_url,
     truncate_all,
 )
 from tests.helpers.tokens import TokenFactory, bearer, token_factory

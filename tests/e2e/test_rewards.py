@@ -7,7 +7,7 @@ import uuid
 
 import pytest
 
-from tests.e2e.rewards_world import RewardsWorld
+from tests.helpers.rewards_world import RewardsWorld
 
 
 @pytest.fixture

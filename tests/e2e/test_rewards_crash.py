@@ -10,10 +10,10 @@ import sqlalchemy as sa
 from redis import Redis
 
 from common.jobs import json_queue
-from tests.conftest import engine_for
-from tests.e2e.api import Gateway
-from tests.e2e.rewards_world import RewardsWorld, wait_for
-from tests.e2e.suite import WEB, Suite
+from devtools.suite import WEB, Suite
+from tests.helpers.databases import engine_for
+from tests.helpers.gateway_client import Gateway
+from tests.helpers.rewards_world import RewardsWorld, wait_for
 
 
 def _one(sql: str, **params):

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
-from tests.conftest import engine_for
+from tests.helpers.databases import engine_for
 
 
 def _ask(client, member, reward_id, **body):

@@ -8,7 +8,7 @@ import uuid
 import pytest
 import sqlalchemy as sa
 
-from tests.conftest import engine_for
+from tests.helpers.databases import engine_for
 
 
 def _standing(member_id: uuid.UUID, minutes: int, community: uuid.UUID | None = None) -> None:

@@ -17,7 +17,7 @@ from suite.events import (
     ReportResolved,
     ReportVerified,
 )
-from tests.conftest import engine_for
+from tests.helpers.databases import engine_for
 
 
 def _approved(member_id: uuid.UUID, minutes: int) -> dict:

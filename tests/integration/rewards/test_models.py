@@ -13,7 +13,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from services.rewards.adapters.models import Base
-from tests.conftest import engine_for
+from tests.helpers.databases import engine_for
 
 
 def _reward(connection: sa.Connection, stock: int | None = 1) -> uuid.UUID:

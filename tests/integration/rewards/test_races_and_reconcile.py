@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 import sqlalchemy as sa
 
 from services.rewards import jobs
-from tests.conftest import engine_for
+from tests.helpers.databases import engine_for
 
 
 def _race(n: int, attempt) -> list:

@@ -6,7 +6,7 @@ import uuid
 
 import sqlalchemy as sa
 
-from tests.conftest import engine_for
+from tests.helpers.databases import engine_for
 
 
 def _ask(client, member, reward_id, key=None, form=None):

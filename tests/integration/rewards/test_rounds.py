@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from services.rewards import jobs
 from services.rewards.domain import rounds as lottery
-from tests.conftest import engine_for
+from tests.helpers.databases import engine_for
 
 
 def _open_round(client, people, reward_id, places, rule="service_hours"):

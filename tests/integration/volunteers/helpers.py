@@ -16,7 +16,7 @@ from PIL import ExifTags, Image
 
 from common.events import Event
 from suite.events import CONTRACTS
-from tests.conftest import engine_for
+from tests.helpers.databases import engine_for
 
 
 def create_org(client, admin_headers, **body) -> dict[str, Any]:

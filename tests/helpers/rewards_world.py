@@ -1,8 +1,5 @@
-"""Helpers for the rewards end-to-end tests (no tests here): people with tokens, points
-given through the gateway, and calls that go through the gateway wherever it routes the
-path to the rewards service, and to the rewards process directly where it does not yet
-(the gateway's ROUTES lack /vouchers, /rounds, /audit, /me/standing, /me/notifications;
-a service serves the same paths with the same tokens)."""
+"""Helpers for the rewards end-to-end tests: people with tokens, points given through the
+gateway, and every call through the gateway."""
 
 from __future__ import annotations
 
@@ -11,8 +8,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from gateway.proxy import match_service
-from tests.e2e.api import Answer, Gateway
+from tests.helpers.gateway_client import Answer, Gateway
 
 
 class RewardsWorld:
@@ -20,7 +16,6 @@ class RewardsWorld:
         self.live = live
         self.make_token = make_token
         self.gw = Gateway(live.url())
-        self.direct = Gateway(live.url("rewards"))
         self.root = make_token(roles=["admin"], username="root")
         self.admin_id, self.admin = self.person("reward_admin")
         self.second_admin_id, self.second_admin = self.person("reward_admin")
@@ -30,12 +25,8 @@ class RewardsWorld:
         token = self.make_token(roles=["member", *roles], user_id=person_id, username="p")
         return person_id, token
 
-    def via(self, path: str) -> Gateway:
-        """The gateway where it routes ``path`` to rewards; the rewards process otherwise."""
-        return self.gw if match_service(path.split("?")[0]) == "rewards" else self.direct
-
     def call(self, method: str, path: str, body: Any = None, **kwargs: Any) -> Answer:
-        return self.via(path).call(method, path, body, **kwargs)
+        return self.gw.call(method, path, body, **kwargs)
 
     def reward(self, **terms: Any) -> dict[str, Any]:
         body = {"name": "托育名额", "name_en": "Childcare place", "category": "childcare"}
