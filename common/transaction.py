@@ -27,10 +27,10 @@ def unit_of_work(session: Session) -> Iterator[Session]:
     """Commit ``session`` when the block ends normally; roll it back when it raises."""
     try:
         yield session
+        session.commit()
     except BaseException:
-        session.rollback()
+        session.rollback()  # also when the commit itself failed
         raise
-    session.commit()
 
 
 def transactional(view: F) -> F:

@@ -13,10 +13,11 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import current_app
-from sqlalchemy.exc import InterfaceError, OperationalError, ProgrammingError
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from common.app import redis_client, session
+from common.consuming import consume
 from common.idempotency import purge_expired_keys
 from common.jobs import runs_in_app
 from common.scheduler import PeriodicJob
@@ -44,26 +45,15 @@ def _config() -> PointsConfig:
 
 
 def process_batch(envelopes: list[dict[str, Any]]) -> dict[str, int]:
-    """Pay one batch inside the current app context; commit, then update the leaderboards.
+    """Pay one batch inside the current app context; commit, then update the leaderboards
+    (``common.consuming`` splits a failing batch and parks the event that fails alone)."""
+    return consume(envelopes, _pay, _park)
 
-    A batch that fails for a reason other than an unreachable or refusing store is split: each
-    event is tried on its own, and one that still fails is parked with the error, so a
-    single poisonous event cannot hold back the events it travelled with.
-    """
+
+def _pay(envelopes: list[dict[str, Any]]) -> dict[str, int]:
     db = session()
-    try:
-        with unit_of_work(db):
-            result = _with_retries(lambda: awards.handle_events(db, _config(), envelopes))
-    except (OperationalError, InterfaceError, ProgrammingError):
-        db.rollback()  # also when the commit itself failed
-        # the store is away, or refuses the service's statements whatever the event (a
-        # missing grant, a table or column a pending migration adds): parking the events
-        # would mark them processed and never pay them, so the whole job fails and is
-        # retried as it was
-        raise
-    except Exception as exc:
-        db.rollback()
-        return _split(envelopes, exc)
+    with unit_of_work(db):
+        result = _with_retries(lambda: awards.handle_events(db, _config(), envelopes))
     if result.scores:
         try:
             leaderboard.record(redis_client(), result.scores)
@@ -74,18 +64,9 @@ def process_batch(envelopes: list[dict[str, Any]]) -> dict[str, int]:
     return summary
 
 
-def _split(envelopes: list[dict[str, Any]], exc: Exception) -> dict[str, int]:
-    """Pay a failed batch event by event; park the one event that fails on its own."""
-    if len(envelopes) > 1:
-        log.exception("a batch of %d events failed; paying them one by one", len(envelopes))
-        totals: dict[str, int] = {}
-        for envelope in envelopes:
-            for name, value in process_batch([envelope]).items():
-                totals[name] = totals.get(name, 0) + value
-        return totals
-    log.exception("an event failed; parking it")
+def _park(envelope: dict[str, Any], exc: Exception) -> dict[str, int]:
     with unit_of_work(session()) as db:
-        parked = inbox.park_failed(db, envelopes[0], f"failed to pay: {exc!r}")
+        parked = inbox.park_failed(db, envelope, f"failed to pay: {exc!r}")
     return BatchResult(received=1, duplicates=0 if parked else 1, parked=int(parked)).summary()
 
 

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from common.app import session
+from common.consuming import consume
 from common.jobs import runs_in_app
 from common.scheduler import PeriodicJob
 from common.transaction import unit_of_work
@@ -31,32 +32,24 @@ PERIODIC: list[PeriodicJob] = [
 
 
 def process_batch(envelopes: list[dict[str, Any]]) -> dict[str, int]:
-    """Apply one batch inside the current app context.
+    """Apply one batch inside the current app context, in one transaction
+    (``common.consuming`` splits a failing batch and parks the event that fails alone)."""
+    return consume(envelopes, _apply, _park)
 
-    A batch that fails for a reason other than the store (a bug met by one event) is
-    split, so that one poisonous event cannot hold back the others: each is tried on
-    its own, and one that still fails is parked with the error.
-    """
+
+def _apply(envelopes: list[dict[str, Any]]) -> dict[str, int]:
     db = session()
-    try:
-        with unit_of_work(db):
-            result = events.handle_batch(db, envelopes)
-    except events.STORE_FAILURES:
-        raise  # RQ retries the whole batch later; nothing was marked processed
-    except Exception as exc:
-        if len(envelopes) > 1:
-            log.exception("a batch of %d events failed; applying them one by one", len(envelopes))
-            totals: dict[str, int] = {}
-            for envelope in envelopes:
-                for name, value in process_batch([envelope]).items():
-                    totals[name] = totals.get(name, 0) + value
-            return totals
-        log.exception("an event failed; parking it")
-        with unit_of_work(db):
-            parked = events.park_failed(db, envelopes[0], f"failed: {exc!r}")
-        return {"received": 1, "applied": 0, "duplicates": 1 - parked, "parked": parked}
+    with unit_of_work(db):
+        result = events.handle_batch(db, envelopes)
     log.info("rewards batch: %s", result.as_dict())
     return result.as_dict()
+
+
+def _park(envelope: dict[str, Any], exc: Exception) -> dict[str, int]:
+    db = session()
+    with unit_of_work(db):
+        parked = events.park_failed(db, envelope, f"failed: {exc!r}")
+    return {"received": 1, "applied": 0, "duplicates": 1 - parked, "parked": parked}
 
 
 @runs_in_app("services.rewards")

@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.exc import InterfaceError, OperationalError, ProgrammingError
 from sqlalchemy.orm import Session
 
+from common import consuming
 from common.events import BadEnvelope, BadEventData, Event, EventContract, UnknownEvent
 from services.rewards.adapters.models import ParkedEvent, plumbing
 from services.rewards.usecases import standing
@@ -29,7 +29,6 @@ from suite.events import (
 )
 
 # the store itself is away or refuses every statement: the whole batch is retried, not parked
-STORE_FAILURES = (OperationalError, InterfaceError, ProgrammingError)
 
 
 @dataclass
@@ -65,7 +64,7 @@ def handle_batch(session: Session, envelopes: list[Any]) -> BatchResult:
             with session.begin_nested():
                 _apply(session, event, CONTRACTS.parse(event))
             result.applied += 1
-        except STORE_FAILURES:
+        except consuming.STORE_FAILURES:
             raise
         except (UnknownEvent, BadEventData, ValueError) as exc:
             result.parked += _park(session, event.id, event.type, str(exc), envelope)
