@@ -8,7 +8,6 @@ again for the same ending answers with the hold as it ended.
 """
 
 # flask-smorest ships no type hints: its decorators are untyped, the views are not
-# mypy: disable-error-code="untyped-decorator"
 
 from __future__ import annotations
 

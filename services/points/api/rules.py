@@ -1,7 +1,6 @@
 """Earning rules: what each event type is worth."""
 
 # flask-smorest ships no type hints: its decorators are untyped, the views are not
-# mypy: disable-error-code="untyped-decorator"
 
 from __future__ import annotations
 
