@@ -24,6 +24,7 @@ from services.volunteers.api.errors import problem_of
 from services.volunteers.api.reports import send_photo
 from services.volunteers.api.routing import routes
 from services.volunteers.config import config
+from services.volunteers.domain.public import status_notes
 from services.volunteers.domain.reports import open311_status
 from services.volunteers.usecases import open311, reports
 from services.volunteers.usecases.open311 import Listing
@@ -153,19 +154,11 @@ class CreatedOut(Schema):
 
 
 def _request_view(report: Report, listing: Listing, base_url: str) -> dict[str, Any]:
-    if report.status == "rejected":
-        notes = report.reject_reason
-    elif report.status == "resolved":
-        notes = f"{report.close_reason}: {report.resolution_note or ''}".rstrip(": ")
-    elif report.duplicate_of is not None:
-        notes = f"duplicate of {report.duplicate_of}"
-    else:
-        notes = report.status
     photo_id = listing.media.get(report.id)
     return {
         "service_request_id": str(report.id),
         "status": open311_status(report.status),
-        "status_notes": notes,
+        "status_notes": status_notes(report.status, report.close_reason),
         "service_name": listing.names.get(report.category, report.category),
         "service_code": report.category,
         "description": report.description,

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from common.errors import Forbidden, Malformed, NotFound
 from services.volunteers.adapters.models import Organization, Report, ReportCategory, ReportPhoto
+from services.volunteers.domain.public import VOUCHED_STATUSES, is_published
 from services.volunteers.usecases.reports import area_for, category_named, find_duplicate
 from services.volunteers.usecases.rows import added, now_utc
 
@@ -24,6 +25,11 @@ MAX_REQUESTS = 1000
 DEFAULT_WINDOW = timedelta(days=90)
 OPEN = ("submitted", "verified", "dispatched")
 CLOSED = ("resolved", "rejected")
+# the SQL twin of domain.public.is_published
+PUBLISHED = sa.or_(
+    Report.source == "open311",
+    sa.and_(Report.status.in_(VOUCHED_STATUSES), Report.verified_at.is_not(None)),
+)
 
 
 @dataclass(frozen=True)
@@ -97,7 +103,9 @@ def _statuses(raw: str) -> list[str]:
 
 def list_requests(db: Session, query: RequestsQuery) -> Listing:
     """Requests newest first: those named, or those of a window (90 days unless dated)."""
-    select = sa.select(Report).order_by(Report.created_at.desc(), Report.id.desc())
+    select = (
+        sa.select(Report).where(PUBLISHED).order_by(Report.created_at.desc(), Report.id.desc())
+    )
     if query.service_request_id:
         select = select.where(Report.id.in_(_uuid_list(query.service_request_id)))
     else:
@@ -121,9 +129,14 @@ def _uuid_or_not_found(raw: str, what: str) -> uuid.UUID:
         raise NotFound.of(what) from None
 
 
+def _published(report: Report | None) -> bool:
+    return report is not None and is_published(report.source, report.status, report.verified_at)
+
+
 def one_request(db: Session, request_id: str) -> Listing:
+    """One public request; one the public may not see is as unknown as one that never was."""
     report = db.get(Report, _uuid_or_not_found(request_id, "service request"))
-    if report is None:
+    if report is None or not _published(report):
         raise NotFound.of("service request")
     return _listing(db, [report])
 
@@ -155,7 +168,8 @@ def create_request(db: Session, command: NewRequest, api_keys: tuple[str, ...]) 
 
 
 def media_photo(db: Session, photo_id: str) -> ReportPhoto:
+    """A photo of a public request; any other is unknown (404), whoever asks."""
     photo = db.get(ReportPhoto, _uuid_or_not_found(photo_id, "photo"))
-    if photo is None:
+    if photo is None or not _published(db.get(Report, photo.report_id)):
         raise NotFound.of("photo")
     return photo

@@ -135,7 +135,7 @@ def test_client_reads_services_and_requests_and_posts_one(client, world, endpoin
     act(client, world.coordinator, rid, "resolve", close_reason="fixed", note="new bulb")
     closed = city.requests(status="closed")
     assert [r["service_request_id"] for r in closed] == [rid]
-    assert closed[0]["status_notes"] == "fixed: new bulb"
+    assert closed[0]["status_notes"] == "Resolved: fixed."  # never the note itself
     both = city.requests(service_request_id=f"{rid},{new_id}")
     assert len(both) == 2
 
