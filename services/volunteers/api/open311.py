@@ -24,7 +24,12 @@ from services.volunteers.api.errors import problem_of
 from services.volunteers.api.reports import send_photo
 from services.volunteers.api.routing import routes
 from services.volunteers.config import config
-from services.volunteers.domain.public import status_notes
+from services.volunteers.domain.public import (
+    coarse_address,
+    coarse_position,
+    coarse_time,
+    status_notes,
+)
 from services.volunteers.domain.reports import open311_status
 from services.volunteers.usecases import open311, reports
 from services.volunteers.usecases.open311 import Listing
@@ -155,6 +160,9 @@ class CreatedOut(Schema):
 
 def _request_view(report: Report, listing: Listing, base_url: str) -> dict[str, Any]:
     photo_id = listing.media.get(report.id)
+    # a rider's report is coarsened; a city's request is the city's own, shown as given
+    rider = report.source != "open311"
+    lat, lng = coarse_position(report.lat, report.lng) if rider else (report.lat, report.lng)
     return {
         "service_request_id": str(report.id),
         "status": open311_status(report.status),
@@ -166,14 +174,14 @@ def _request_view(report: Report, listing: Listing, base_url: str) -> dict[str, 
         if report.organization_id
         else None,
         "service_notice": "",
-        "requested_datetime": _w3c(report.created_at),
-        "updated_datetime": _w3c(report.updated_at),
+        "requested_datetime": _w3c(coarse_time(report.created_at)),
+        "updated_datetime": _w3c(coarse_time(report.updated_at)),
         "expected_datetime": None,
-        "address": report.address,
+        "address": coarse_address(report.address) if rider else report.address,
         "address_id": None,
         "zipcode": None,
-        "lat": report.lat,
-        "long": report.lng,
+        "lat": lat,
+        "long": lng,
         "media_url": f"{base_url}/open311/v2/media/{photo_id}.jpg" if photo_id else None,
     }
 

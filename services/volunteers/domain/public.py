@@ -37,8 +37,8 @@ _CLOSE_NOTES = {
 # "12B", "#5"), or Chinese numerals that a unit follows ("三号"); then the unit itself
 _UNITS = "号楼|号院|号|弄|栋|幢|室|楼|单元|层|座|门"
 _HOUSE_NUMBER = re.compile(
-    rf"(?:[#№]\s*)?\d+(?:\s*[-–/]\s*\d+)*(?:[A-Za-z](?![A-Za-z]))?\s*(?:{_UNITS})?"
-    rf"|[〇零一二三四五六七八九十百千两]+\s*(?:{_UNITS})"
+    rf"(?:[#№]\s*)?\d+(?:\s*[-–/]\s*\d+)*(?:[A-Za-z](?![A-Za-z]))?\s*(?:{_UNITS})*"
+    rf"|[〇零一二三四五六七八九十百千两]+\s*(?:{_UNITS})+"
 )
 _SPACES = re.compile(r"\s+")
 _EMPTY_PARTS = re.compile(r"\s*([,，、;；])(?:\s*[,，、;；])+")

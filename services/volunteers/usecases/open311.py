@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from common.errors import Forbidden, Malformed, NotFound
 from services.volunteers.adapters.models import Organization, Report, ReportCategory, ReportPhoto
-from services.volunteers.domain.public import VOUCHED_STATUSES, is_published
+from services.volunteers.domain.public import VOUCHED_STATUSES, hour_window, is_published
 from services.volunteers.usecases.reports import area_for, category_named, find_duplicate
 from services.volunteers.usecases.rows import added, now_utc
 
@@ -102,16 +102,19 @@ def _statuses(raw: str) -> list[str]:
 
 
 def list_requests(db: Session, query: RequestsQuery) -> Listing:
-    """Requests newest first: those named, or those of a window (90 days unless dated)."""
-    select = (
-        sa.select(Report).where(PUBLISHED).order_by(Report.created_at.desc(), Report.id.desc())
-    )
+    """Requests newest first: those named, or those of a window (90 days unless dated).
+
+    The window applies to the public, hour-coarse time, never to the exact one."""
+    # by the hour, then by the random id: the order must not tell the exact times apart
+    hour = sa.func.date_trunc("hour", Report.created_at, "UTC")
+    select = sa.select(Report).where(PUBLISHED).order_by(hour.desc(), Report.id.desc())
     if query.service_request_id:
         select = select.where(Report.id.in_(_uuid_list(query.service_request_id)))
     else:
         end = query.end_date or datetime.now(UTC)
         start = query.start_date or end - DEFAULT_WINDOW
-        select = select.where(Report.created_at >= start, Report.created_at <= end)
+        low, high = hour_window(start, end)
+        select = select.where(Report.created_at >= low, Report.created_at < high)
         if query.service_code:
             codes = [c.strip() for c in query.service_code.split(",") if c.strip()]
             select = select.where(Report.category.in_(codes))

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from datetime import datetime, timedelta
 
 import pytest
 
-from tests.integration.volunteers.helpers import act, jpeg_with_gps, report, upload
+from services.volunteers.domain.public import coarse_position
+from tests.integration.volunteers.helpers import LAT, LNG, act, jpeg_with_gps, report, upload
 
 API_KEY = "city-case-system-key"
 
@@ -100,3 +102,31 @@ def test_photos_are_served_only_for_published_reports(client, world, uploads):
     act(client, world.coordinator, rid, "reject", reason="not a street light")
     gone = client.get(f"/open311/v2/media/{photo_id}.jpg")
     assert gone.status_code == 404 and gone.json[0]["code"] == 404
+
+
+def test_app_reports_are_coarsened_in_place_time_and_address(client, world):
+    rid = report(client, world.rider).json["id"]
+    exact = datetime.fromisoformat(act(client, world.coordinator, rid, "verify").json["created_at"])
+    public = client.get(f"/open311/v2/requests/{rid}.json").json[0]
+    assert (public["lat"], public["long"]) == coarse_position(LAT, LNG) != (LAT, LNG)
+    assert public["address"] == "Elm Street"  # "12 Elm Street" without its number
+    for name in ("requested_datetime", "updated_datetime"):
+        moment = datetime.fromisoformat(public[name])
+        assert (moment.minute, moment.second, moment.microsecond) == (0, 0, 0)
+    assert datetime.fromisoformat(public["requested_datetime"]) <= exact
+    # a date filter cannot bisect the exact time: within the hour every bound answers alike
+    answers = set()
+    for seconds in (-1, 1):
+        bound = (exact + timedelta(seconds=seconds)).isoformat()
+        listed = client.get("/open311/v2/requests.json", query_string={"start_date": bound})
+        answers.add(tuple(r["service_request_id"] for r in listed.json))
+    assert len(answers) == 1
+
+
+def test_the_citys_requests_keep_their_given_place(client, world, city_keys):
+    form = {"api_key": API_KEY, "service_code": "other", "lat": "31.2304", "long": "121.4737"}
+    created = client.post("/open311/v2/requests.json", data={**form, "address_string": "Gate 3"})
+    rid = created.json[0]["service_request_id"]
+    public = client.get(f"/open311/v2/requests/{rid}.json").json[0]
+    assert (public["lat"], public["long"], public["address"]) == (31.2304, 121.4737, "Gate 3")
+    assert datetime.fromisoformat(public["requested_datetime"]).minute == 0
