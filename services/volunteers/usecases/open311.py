@@ -18,7 +18,12 @@ from sqlalchemy.orm import Session
 from common.errors import Forbidden, Malformed, NotFound
 from services.volunteers.adapters.models import Organization, Report, ReportCategory, ReportPhoto
 from services.volunteers.domain.public import VOUCHED_STATUSES, hour_window, is_published
-from services.volunteers.usecases.reports import area_for, category_named, find_duplicate
+from services.volunteers.usecases.reports import (
+    area_for,
+    categories,
+    category_named,
+    find_duplicate,
+)
 from services.volunteers.usecases.rows import added, now_utc
 
 MAX_REQUESTS = 1000
@@ -142,6 +147,14 @@ def one_request(db: Session, request_id: str) -> Listing:
     if report is None or not _published(report):
         raise NotFound.of("service request")
     return _listing(db, [report])
+
+
+def service_definition(db: Session, service_code: str) -> ReportCategory:
+    """The category behind a service code; an unknown one is a 404 (it is in the path)."""
+    category = next((c for c in categories(db) if c.code == service_code), None)
+    if category is None:
+        raise NotFound.of("service")
+    return category
 
 
 def create_request(db: Session, command: NewRequest, api_keys: tuple[str, ...]) -> Report:

@@ -3,26 +3,21 @@ requests), coarsened, without internal notes; photos only of those reports."""
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from datetime import datetime, timedelta
 
-import pytest
-
 from services.volunteers.domain.public import coarse_position
-from tests.integration.volunteers.helpers import LAT, LNG, act, jpeg_with_gps, report, upload
+from tests.integration.volunteers.helpers import (
+    LAT,
+    LNG,
+    OPEN311_KEY,
+    act,
+    jpeg_with_gps,
+    report,
+    upload,
+)
 
-API_KEY = "city-case-system-key"
-
-
-@pytest.fixture
-def city_keys(volunteers_app, monkeypatch, tmp_path):
-    cfg = volunteers_app.extensions["volunteers_config"]
-    monkeypatch.setitem(
-        volunteers_app.extensions,
-        "volunteers_config",
-        dataclasses.replace(cfg, open311_api_keys=(API_KEY,), upload_dir=tmp_path),
-    )
+API_KEY = OPEN311_KEY
 
 
 def listed_ids(client) -> list[str]:
@@ -77,7 +72,7 @@ def test_a_reopened_report_stays_published_only_if_it_was_verified(client, world
     assert never not in listed_ids(client)
 
 
-def test_the_citys_own_requests_are_public_from_the_start(client, world, city_keys):
+def test_the_citys_own_requests_are_public_from_the_start(client, world, open311_keys):
     form = {"api_key": API_KEY, "service_code": "other", "lat": "31.2304", "long": "121.4737"}
     created = client.post("/open311/v2/requests.json", data={**form, "description": "a pothole"})
     assert created.status_code == 201, created.json
@@ -123,7 +118,7 @@ def test_app_reports_are_coarsened_in_place_time_and_address(client, world):
     assert len(answers) == 1
 
 
-def test_the_citys_requests_keep_their_given_place(client, world, city_keys):
+def test_the_citys_requests_keep_their_given_place(client, world, open311_keys):
     form = {"api_key": API_KEY, "service_code": "other", "lat": "31.2304", "long": "121.4737"}
     created = client.post("/open311/v2/requests.json", data={**form, "address_string": "Gate 3"})
     rid = created.json[0]["service_request_id"]
