@@ -298,4 +298,7 @@ def create_request(command: open311.NewRequest, fmt: str) -> Response:
 @blp.response(200, content_type="image/jpeg")
 def media(photo_id: str) -> Response:
     """Open311: a published request's photo (re-encoded, without any metadata)"""
-    return send_photo(open311.media_photo(session(), photo_id))
+    response = send_photo(open311.media_photo(session(), photo_id))
+    # a published report can be withdrawn (rejected after all): every read asks again
+    response.headers["Cache-Control"] = "no-cache, private"
+    return response

@@ -92,6 +92,8 @@ def test_photos_are_served_only_for_published_reports(client, world, uploads):
     act(client, world.coordinator, rid, "verify")
     shown = client.get(f"/open311/v2/media/{photo_id}.jpg")
     assert shown.status_code == 200 and shown.mimetype == "image/jpeg"
+    # it can be withdrawn (a later rejection): no cache may keep serving it
+    assert shown.headers["Cache-Control"] == "no-cache, private"
     media_url = client.get(f"/open311/v2/requests/{rid}.json").json[0]["media_url"]
     assert media_url.endswith(f"/open311/v2/media/{photo_id}.jpg")
     act(client, world.coordinator, rid, "reject", reason="not a street light")
