@@ -17,13 +17,24 @@ from sqlalchemy.orm import Session
 
 from common.errors import Forbidden, Malformed, NotFound
 from services.volunteers.adapters.models import Organization, Report, ReportCategory, ReportPhoto
-from services.volunteers.usecases.reports import area_for, category_named, find_duplicate
+from services.volunteers.domain.public import VOUCHED_STATUSES, hour_window, is_published
+from services.volunteers.usecases.reports import (
+    area_for,
+    categories,
+    category_named,
+    find_duplicate,
+)
 from services.volunteers.usecases.rows import added, now_utc
 
 MAX_REQUESTS = 1000
 DEFAULT_WINDOW = timedelta(days=90)
 OPEN = ("submitted", "verified", "dispatched")
 CLOSED = ("resolved", "rejected")
+# the SQL twin of domain.public.is_published
+PUBLISHED = sa.or_(
+    Report.source == "open311",
+    sa.and_(Report.status.in_(VOUCHED_STATUSES), Report.verified_at.is_not(None)),
+)
 
 
 @dataclass(frozen=True)
@@ -96,14 +107,19 @@ def _statuses(raw: str) -> list[str]:
 
 
 def list_requests(db: Session, query: RequestsQuery) -> Listing:
-    """Requests newest first: those named, or those of a window (90 days unless dated)."""
-    select = sa.select(Report).order_by(Report.created_at.desc(), Report.id.desc())
+    """Requests newest first: those named, or those of a window (90 days unless dated).
+
+    The window applies to the public, hour-coarse time, never to the exact one."""
+    # by the hour, then by the random id: the order must not tell the exact times apart
+    hour = sa.func.date_trunc("hour", Report.created_at, "UTC")
+    select = sa.select(Report).where(PUBLISHED).order_by(hour.desc(), Report.id.desc())
     if query.service_request_id:
         select = select.where(Report.id.in_(_uuid_list(query.service_request_id)))
     else:
         end = query.end_date or datetime.now(UTC)
         start = query.start_date or end - DEFAULT_WINDOW
-        select = select.where(Report.created_at >= start, Report.created_at <= end)
+        low, high = hour_window(start, end)
+        select = select.where(Report.created_at >= low, Report.created_at < high)
         if query.service_code:
             codes = [c.strip() for c in query.service_code.split(",") if c.strip()]
             select = select.where(Report.category.in_(codes))
@@ -121,11 +137,24 @@ def _uuid_or_not_found(raw: str, what: str) -> uuid.UUID:
         raise NotFound.of(what) from None
 
 
+def _published(report: Report | None) -> bool:
+    return report is not None and is_published(report.source, report.status, report.verified_at)
+
+
 def one_request(db: Session, request_id: str) -> Listing:
+    """One public request; one the public may not see is as unknown as one that never was."""
     report = db.get(Report, _uuid_or_not_found(request_id, "service request"))
-    if report is None:
+    if report is None or not _published(report):
         raise NotFound.of("service request")
     return _listing(db, [report])
+
+
+def service_definition(db: Session, service_code: str) -> ReportCategory:
+    """The category behind a service code; an unknown one is a 404 (it is in the path)."""
+    category = next((c for c in categories(db) if c.code == service_code), None)
+    if category is None:
+        raise NotFound.of("service")
+    return category
 
 
 def create_request(db: Session, command: NewRequest, api_keys: tuple[str, ...]) -> Report:
@@ -155,7 +184,8 @@ def create_request(db: Session, command: NewRequest, api_keys: tuple[str, ...]) 
 
 
 def media_photo(db: Session, photo_id: str) -> ReportPhoto:
+    """A photo of a public request; any other is unknown (404), whoever asks."""
     photo = db.get(ReportPhoto, _uuid_or_not_found(photo_id, "photo"))
-    if photo is None:
+    if photo is None or not _published(db.get(Report, photo.report_id)):
         raise NotFound.of("photo")
     return photo

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.integration.volunteers.helpers import create_org
+from tests.integration.volunteers.helpers import OPEN311_KEY, create_org
 
 
 @dataclass
@@ -45,6 +45,15 @@ def uploads(volunteers_app, monkeypatch, tmp_path):
         dataclasses.replace(cfg, upload_dir=tmp_path),
     )
     return tmp_path
+
+
+@pytest.fixture
+def open311_keys(uploads, volunteers_app, monkeypatch):
+    """The app with one Open311 api_key (``OPEN311_KEY``) and photos in a temporary folder."""
+    cfg = volunteers_app.extensions["volunteers_config"]
+    keyed = dataclasses.replace(cfg, open311_api_keys=(OPEN311_KEY,))
+    monkeypatch.setitem(volunteers_app.extensions, "volunteers_config", keyed)
+    return OPEN311_KEY
 
 
 @pytest.fixture

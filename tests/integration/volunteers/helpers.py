@@ -93,6 +93,7 @@ def two_hours_ago() -> datetime:
 
 
 LAT, LNG = 31.2304, 121.4737  # inside Elm Community
+OPEN311_KEY = "city-case-system-key"
 
 
 def report(client, who, category="broken_street_light", lat=LAT, lng=LNG, **extra):

@@ -52,7 +52,7 @@ def test_openapi_documents_every_view_with_a_summary(client):
         "/api/v1/checkins",
         "/api/v1/me/service-record",
         "/api/v1/service-records/{record_number}/verification",
-        "/open311/v2/requests.json",
+        "/open311/v2/requests.{fmt}",
     ):
         assert path in paths, path
     for path, operations in paths.items():
