@@ -26,6 +26,8 @@ class VolunteersConfig:
     photos_per_report: int
     reports_per_hour: int
     self_log_days: int
+    # work older than this is approved by an admin only
+    admin_approval_after_days: int
     reopen_days: int
     code_ttl: int
     code_key: bytes
@@ -69,6 +71,7 @@ class VolunteersConfig:
             photos_per_report=number("PHOTOS_PER_REPORT", 3),
             reports_per_hour=number("REPORTS_PER_HOUR", 10),
             self_log_days=number("SELF_LOG_DAYS", 7),
+            admin_approval_after_days=number("VOLUNTEERS_ADMIN_APPROVAL_AFTER_DAYS", 30),
             reopen_days=number("REOPEN_DAYS", 7),
             code_ttl=number("CHECKIN_CODE_TTL", 120, minimum=10),
             code_key=derive_key(secret, "station-code"),

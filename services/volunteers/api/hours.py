@@ -107,9 +107,8 @@ def get_hours(hours_id: uuid.UUID) -> HoursEntry:
 @transactional
 @blp.response(200, HoursOut)
 def approve_hours(hours_id: uuid.UUID) -> HoursEntry:
-    """Approve pending hours (coordinator in scope); emits hours.approved"""
-    district = config().district_timezone
-    return hours.approve_hours(session(), current_principal(), hours_id, district)
+    """Approve pending hours (coordinator in scope, not who entered them); emits hours.approved"""
+    return hours.approve_hours(session(), current_principal(), hours_id, config())
 
 
 @blp.post("/hours/<uuid:hours_id>/reject")

@@ -6,7 +6,6 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -15,6 +14,7 @@ from common.errors import Conflict, Forbidden, Invalid
 from common.outbox import emit
 from common.tokens import Principal
 from services.volunteers.adapters.models import Activity, HoursEntry, Member, plumbing
+from services.volunteers.config import VolunteersConfig
 from services.volunteers.domain import hours as hours_rules
 from services.volunteers.usecases.members import ensure_member, ensure_member_id
 from services.volunteers.usecases.paging import PageQuery, filtered, page
@@ -187,10 +187,22 @@ def _decide(db: Session, principal: Principal, entry: HoursEntry, **decision: An
 
 
 def approve_hours(
-    db: Session, principal: Principal, hours_id: uuid.UUID, district: ZoneInfo
+    db: Session, principal: Principal, hours_id: uuid.UUID, cfg: VolunteersConfig
 ) -> HoursEntry:
-    """Approve pending hours; ``hours.approved`` dates the work in the ``district``'s zone."""
+    """Approve pending hours; ``hours.approved`` dates the work in the district's zone.
+
+    Only someone who neither served nor entered them, and an admin for old work."""
     entry = _decidable(db, principal, hours_id)
+    hours_rules.check_approver(
+        approver_id=principal.id,
+        approver_is_admin=principal.is_admin,
+        member_id=entry.member_id,
+        entered_by=entry.entered_by,
+        ended_at=entry.ended_at,
+        now=now_utc(),
+        admin_after_days=cfg.admin_approval_after_days,
+    )
+    district = cfg.district_timezone
     event = HoursApproved(
         hours_id=entry.id,
         member_id=entry.member_id,
