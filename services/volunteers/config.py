@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from flask import current_app
 
@@ -34,10 +34,9 @@ class VolunteersConfig:
     record_key: bytes
     open311_api_keys: tuple[str, ...]
     public_base_url: str
-    # the calendar of check-ins and of dates on the record (LOCAL_TIMEZONE)
-    timezone: ZoneInfo
     pdf_font_file: str | None
-    # the suite's DISTRICT_TIMEZONE: the day the work was done, in hours.approved
+    # the suite's DISTRICT_TIMEZONE: the day of a check-in, of the work done (hours.approved)
+    # and of each entry on the service record
     district_timezone: ZoneInfo
 
     @classmethod
@@ -55,11 +54,7 @@ class VolunteersConfig:
                 "VOLUNTEERS_SIGNING_SECRET (or INTERNAL_API_TOKEN, either also as a _FILE) is "
                 "not set: the volunteers service signs station codes and service records with it"
             )
-        zone_name = env.get("LOCAL_TIMEZONE", "").strip() or "UTC"
-        try:
-            zone = ZoneInfo(zone_name)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ConfigurationError(f"LOCAL_TIMEZONE={zone_name!r} is not a time zone") from None
+        _refuse_a_second_calendar(env, settings.district_timezone)
         upload_dir = Path(env.get("UPLOAD_DIR", "").strip() or "var/uploads")
         if not upload_dir.is_absolute():
             upload_dir = PROJECT_ROOT / upload_dir
@@ -80,9 +75,20 @@ class VolunteersConfig:
             public_base_url=(
                 env.get("PUBLIC_BASE_URL", "").strip() or "http://127.0.0.1:8000"
             ).rstrip("/"),
-            timezone=zone,
             pdf_font_file=env.get("PDF_FONT_FILE", "").strip() or None,
             district_timezone=settings.district_timezone,
+        )
+
+
+def _refuse_a_second_calendar(env: Mapping[str, str], district: ZoneInfo) -> None:
+    """LOCAL_TIMEZONE (once the calendar of check-ins and the record, UTC by default) is gone:
+    one zone, DISTRICT_TIMEZONE, decides every day. Set to another zone, it would silently
+    mean nothing, so it stops the start instead."""
+    local = env.get("LOCAL_TIMEZONE", "").strip()
+    if local and local != district.key:
+        raise ConfigurationError(
+            f"LOCAL_TIMEZONE={local!r} is no longer read: every day of the suite is a day in "
+            f"DISTRICT_TIMEZONE ({district.key}); set that instead and remove LOCAL_TIMEZONE"
         )
 
 

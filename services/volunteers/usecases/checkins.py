@@ -96,7 +96,7 @@ def check_in(db: Session, principal: Principal, command: CheckIn, cfg: Volunteer
         member_id=principal.id,
         station_id=station.id,
         organization_id=station.parent_id or station.id,
-        day=now.astimezone(cfg.timezone).date(),
+        day=now.astimezone(cfg.district_timezone).date(),
         lat=command.lat,
         lng=command.lng,
         distance_m=round(distance, 1),

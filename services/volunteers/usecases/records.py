@@ -96,7 +96,7 @@ def service_record(db: Session, principal: Principal, cfg: VolunteersConfig) -> 
     issued_at: datetime = (
         db.execute(sa.select(sa.func.clock_timestamp())).scalar_one().astimezone(UTC)
     )
-    entries = _approved_entries(db, member, issued_at, cfg.timezone)
+    entries = _approved_entries(db, member, issued_at, cfg.district_timezone)
     total_minutes = sum(e["minutes"] for e in entries)
     totals = RecordTotals(number, total_minutes, len(entries), issued_at)
     signature = sign_record(cfg.record_key, totals)
