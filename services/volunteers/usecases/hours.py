@@ -72,24 +72,34 @@ def _served_for(db: Session, command: LogHours) -> tuple[uuid.UUID, Activity | N
     return organization_id, activity
 
 
-def _refuse_overlap(db: Session, member_id: uuid.UUID, command: LogHours) -> None:
+def _refuse_overlap(
+    db: Session, principal: Principal, member_id: uuid.UUID, command: LogHours
+) -> None:
+    """:class:`Conflict` when the member has hours at that time. The answer names the entry
+    only when it is the caller's own (about them, or entered by them): a coordinator must
+    not learn where and when a member was elsewhere by probing with overlapping entries."""
     # one writer per member at a time, so two overlapping entries cannot both pass the check
     locked(db, Member, member_id)
     clash = db.execute(
-        sa.select(HoursEntry.id, HoursEntry.started_at, HoursEntry.ended_at).where(
+        sa.select(
+            HoursEntry.id, HoursEntry.started_at, HoursEntry.ended_at, HoursEntry.entered_by
+        ).where(
             HoursEntry.member_id == member_id,
             HoursEntry.status != "rejected",
             HoursEntry.started_at < command.ended_at,
             HoursEntry.ended_at > command.started_at,
         )
     ).first()
-    if clash is not None:
+    if clash is None:
+        return
+    if principal.id in (member_id, clash.entered_by):
         raise Conflict(
             f"These hours overlap an entry already logged ({clash.started_at.isoformat()} to "
             f"{clash.ended_at.isoformat()}).",
             kind="overlapping-hours",
             extra={"conflicting_id": str(clash.id)},
         )
+    raise Conflict("The member already has hours logged at that time.", kind="overlapping-hours")
 
 
 def log_hours(
@@ -114,7 +124,7 @@ def log_hours(
         ensure_member(db, principal)
     else:
         ensure_member_id(db, member_id)
-    _refuse_overlap(db, member_id, command)
+    _refuse_overlap(db, principal, member_id, command)
     entry = HoursEntry(
         id=uuid.uuid4(),
         member_id=member_id,
