@@ -21,3 +21,25 @@ def mask_id_number(value: str) -> str:
     if length >= 5:
         return MASK * (length - 2) + value[-2:]
     return MASK * length
+
+
+def mask_name(name: str) -> str:
+    """A name as the public may see it: enough to match a printed record, not to learn it.
+
+    A name of several words (Latin names, pinyin) keeps each word's initial:
+    ``Mia Chen`` is ``M** C***``. One word in Latin letters keeps its initial too
+    (``Rick`` is ``R***``). Otherwise (Chinese names) a name of three or more characters
+    keeps its first and last (``张晓明`` is ``张*明``, ``欧阳志明`` is ``欧**明``), of two its
+    first (``张*``), of one nothing.
+    """
+    words = name.split()
+    if len(words) == 1 and not words[0].isascii() and len(words[0]) >= 3:
+        word = words[0]
+        return word[0] + MASK * (len(word) - 2) + word[-1]
+    return " ".join(_initial_only(word) for word in words)
+
+
+def _initial_only(word: str) -> str:
+    if len(word) < 2:
+        return MASK * len(word)
+    return word[0] + MASK * (len(word) - 1)

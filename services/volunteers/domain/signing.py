@@ -74,14 +74,24 @@ def format_instant(moment: datetime) -> str:
 
 @dataclass(frozen=True)
 class RecordTotals:
+    """What a service record's signature vouches for: the totals, when, and whose."""
+
     record_number: str
     minutes: int
     entries: int
     issued_at: datetime
+    # whose record it is, and the name printed on it: a signature lifted from one record
+    # does not vouch for another holder, nor for the same totals under another name
+    member_id: uuid.UUID
+    holder_name: str
 
     def message(self) -> str:
         issued = format_instant(self.issued_at)
-        return f"service-record:{self.record_number}:{self.minutes}:{self.entries}:{issued}"
+        # the name comes last: every field before it has a fixed shape without ":"
+        return (
+            f"service-record:v2:{self.record_number}:{self.member_id}:{self.minutes}:"
+            f"{self.entries}:{issued}:{self.holder_name}"
+        )
 
 
 def sign_record(key: bytes, totals: RecordTotals) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.volunteers.domain.masking import mask_id_number
+from services.volunteers.domain.masking import mask_id_number, mask_name
 
 
 def test_id_numbers_keep_only_their_ends():
@@ -22,3 +22,23 @@ def test_a_masked_id_keeps_its_length_and_hides_most_of_it(value):
     assert len(masked) == len(value)
     shown = sum(1 for c in masked if c != "*")
     assert shown <= min(7, len(value) // 2)
+
+
+def test_names_keep_their_first_and_last_character_or_each_words_initial():
+    assert mask_name("张晓明") == "张*明"
+    assert mask_name("欧阳志明") == "欧**明"
+    assert mask_name("张明") == "张*"
+    assert mask_name("张") == "*"
+    assert mask_name("Mia Chen") == "M** C***"
+    assert mask_name("  mia ") == "m**"
+    assert mask_name("") == ""
+
+
+@given(st.text(max_size=40))
+def test_a_masked_name_shows_at_most_two_characters_a_word(value):
+    masked = mask_name(value)
+    words = value.split()
+    assert sum(1 for c in masked if c != "*" and not c.isspace()) <= 2 * len(words)
+    for word, shown in zip(words, masked.split(), strict=True):
+        assert len(shown) == len(word)
+        assert len(word) < 2 or shown != word
