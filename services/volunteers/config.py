@@ -19,6 +19,24 @@ from services.volunteers.domain.signing import derive_key
 
 
 @dataclass(frozen=True)
+class FlagLimits:
+    """When a pattern is unusual enough to flag for an admin's review (docs/security.md)."""
+
+    # more than this many approvals (hours or tasks) of one member by one coordinator in 7 days
+    approvals_per_week: int = 5
+    # more than this many hours entries logged for one member in 24 hours
+    hours_entries_per_day: int = 5
+    # more than this many reports from one rider in 24 hours
+    reports_per_day: int = 20
+    # this many members checking in with one station code
+    checkin_crowd: int = 10
+    # a member's two check-ins further apart than this speed allows
+    max_speed_kmh: int = 120
+    # a report where one of its category was resolved this many days ago or less
+    refile_days: int = 30
+
+
+@dataclass(frozen=True)
 class VolunteersConfig:
     upload_dir: Path
     photo_max_bytes: int
@@ -35,6 +53,7 @@ class VolunteersConfig:
     open311_api_keys: tuple[str, ...]
     public_base_url: str
     pdf_font_file: str | None
+    flags: FlagLimits
     # the suite's DISTRICT_TIMEZONE: the day of a check-in, of the work done (hours.approved)
     # and of each entry on the service record
     district_timezone: ZoneInfo
@@ -77,7 +96,20 @@ class VolunteersConfig:
             ).rstrip("/"),
             pdf_font_file=env.get("PDF_FONT_FILE", "").strip() or None,
             district_timezone=settings.district_timezone,
+            flags=_flag_limits(env),
         )
+
+
+def _flag_limits(env: Mapping[str, str]) -> FlagLimits:
+    number = partial(_number, env)
+    return FlagLimits(
+        approvals_per_week=number("FLAG_APPROVALS_PER_WEEK", 5),
+        hours_entries_per_day=number("FLAG_HOURS_ENTRIES_PER_DAY", 5),
+        reports_per_day=number("FLAG_REPORTS_PER_DAY", 20),
+        checkin_crowd=number("FLAG_CHECKIN_CROWD", 10, minimum=2),
+        max_speed_kmh=number("FLAG_MAX_SPEED_KMH", 120),
+        refile_days=number("FLAG_REFILE_DAYS", 30),
+    )
 
 
 def _refuse_a_second_calendar(env: Mapping[str, str], district: ZoneInfo) -> None:

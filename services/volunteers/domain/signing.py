@@ -43,8 +43,9 @@ def issue_station_code(key: bytes, station_id: uuid.UUID, now: float, ttl: int) 
     return StationCode(code, datetime.fromtimestamp(expires, UTC))
 
 
-def check_station_code(key: bytes, station_id: uuid.UUID, code: str, now: float, ttl: int) -> None:
-    """Nothing when ``code`` is a current code of the station; else :class:`Invalid`."""
+def check_station_code(key: bytes, station_id: uuid.UUID, code: str, now: float, ttl: int) -> int:
+    """The code's expiry (unix seconds, which names the code) when ``code`` is a current code
+    of the station; else :class:`Invalid`."""
     parts = code.strip().split(".")
     # ASCII digits only: str.isdigit() also accepts "²", which int() refuses
     if (
@@ -65,6 +66,7 @@ def check_station_code(key: bytes, station_id: uuid.UUID, code: str, now: float,
         )
     if expires > now + 2 * ttl:
         raise Invalid.field("code", "This code is not valid yet.", kind="invalid-code")
+    return expires
 
 
 def format_instant(moment: datetime) -> str:
