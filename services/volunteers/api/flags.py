@@ -14,7 +14,7 @@ from common.pagination import PageArgs, page_of
 from common.transaction import transactional
 from services.volunteers.adapters.models import Flag
 from services.volunteers.api.routing import routes
-from services.volunteers.usecases import flags
+from services.volunteers.usecases import flags, reviews
 
 blp = routes("flags", __name__, url_prefix="/api/v1", description="Flags for admins' review")
 
@@ -53,8 +53,8 @@ class ReviewIn(Schema):
     )
 
     @post_load
-    def _review(self, data: dict[str, Any], **_: Any) -> flags.Review:
-        return flags.Review(**data)
+    def _review(self, data: dict[str, Any], **_: Any) -> reviews.Review:
+        return reviews.Review(**data)
 
 
 @blp.get("/flags")
@@ -71,6 +71,6 @@ def list_flags(query: flags.FlagQuery) -> dict[str, Any]:
 @transactional
 @blp.arguments(ReviewIn)
 @blp.response(200, FlagOut)
-def review_flag(review: flags.Review, flag_id: uuid.UUID) -> Flag:
+def review_flag(review: reviews.Review, flag_id: uuid.UUID) -> Flag:
     """Mark a flag reviewed (admin, once); release: true lets a re-filed report's points through"""
-    return flags.review_flag(session(), current_principal(), flag_id, review)
+    return reviews.review_flag(session(), current_principal(), flag_id, review)

@@ -82,7 +82,7 @@ class RejectIn(Schema):
 @blp.response(201, HoursOut)
 def log_hours(command: hours.LogHours) -> HoursEntry:
     """Log service hours (pending until a coordinator approves them)"""
-    return hours.log_hours(session(), current_principal(), command, config().self_log_days)
+    return hours.log_hours(session(), current_principal(), command, config())
 
 
 @blp.get("/hours")

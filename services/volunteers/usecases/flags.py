@@ -11,11 +11,8 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 
-from common.errors import Conflict
-from common.tokens import Principal
 from services.volunteers.adapters.models import Flag
 from services.volunteers.usecases.paging import PageQuery, filtered, page
-from services.volunteers.usecases.rows import found_or_error, locked, now_utc
 
 FLAG_KINDS = (
     "repeated-approver",  # one coordinator paying the same member again and again
@@ -32,13 +29,6 @@ class FlagQuery(PageQuery):
     kind: str | None = None
     # None: all; True: reviewed ones; False: those still waiting
     reviewed: bool | None = None
-
-
-@dataclass(frozen=True)
-class Review:
-    note: str = ""
-    # let through what the flag held back (a re-filed report's points)
-    release: bool = False
 
 
 def raise_flag(
@@ -77,18 +67,3 @@ def list_flags(db: Session, query: FlagQuery) -> dict[str, Any]:
         reviewed = Flag.reviewed_at.is_not(None)
         select = select.where(reviewed if query.reviewed else sa.not_(reviewed))
     return page(db, select, query, Flag.created_at, Flag.id, descending=True)
-
-
-def review_flag(db: Session, principal: Principal, flag_id: uuid.UUID, review: Review) -> Flag:
-    """Mark a flag reviewed (once), with a note; ``release`` lets through what it held."""
-    found_or_error(db, Flag, flag_id, "flag")
-    flag = locked(db, Flag, flag_id)
-    assert flag is not None
-    if flag.reviewed_at is not None:
-        raise Conflict("This flag has already been reviewed.", kind="wrong-state")
-    flag.reviewed_at = now_utc()
-    flag.reviewed_by = principal.id
-    flag.review_note = review.note
-    flag.released = review.release
-    db.flush()
-    return flag

@@ -16,6 +16,7 @@ from common.tokens import Principal
 from services.volunteers.adapters.models import Activity, HoursEntry, Member, plumbing
 from services.volunteers.config import VolunteersConfig
 from services.volunteers.domain import hours as hours_rules
+from services.volunteers.usecases import patterns
 from services.volunteers.usecases.members import ensure_member, ensure_member_id
 from services.volunteers.usecases.paging import PageQuery, filtered, page
 from services.volunteers.usecases.rows import added, announce, found_or_error, locked, now_utc
@@ -103,7 +104,7 @@ def _refuse_overlap(
 
 
 def log_hours(
-    db: Session, principal: Principal, command: LogHours, self_log_days: int
+    db: Session, principal: Principal, command: LogHours, cfg: VolunteersConfig
 ) -> HoursEntry:
     member_id = command.member_id or principal.id
     self_logged = member_id == principal.id
@@ -118,7 +119,7 @@ def log_hours(
         command.ended_at,
         now=now_utc(),
         self_logged=self_logged,
-        self_log_days=self_log_days,
+        self_log_days=cfg.self_log_days,
     )
     if self_logged:
         ensure_member(db, principal)
@@ -138,7 +139,9 @@ def log_hours(
         status="pending",
         entered_by=principal.id,
     )
-    return added(db, entry)
+    added(db, entry)
+    patterns.watch_hours_logged(db, member_id, cfg)
+    return entry
 
 
 def visible_hours(db: Session, principal: Principal, hours_id: uuid.UUID) -> HoursEntry:
@@ -223,6 +226,7 @@ def approve_hours(
     ).event(entry.member_id)
     _decide(db, principal, entry, status="approved", event_id=event.id)
     emit(db, plumbing.outbox, event)
+    patterns.watch_approval(db, principal.id, entry.member_id, cfg)
     return entry
 
 

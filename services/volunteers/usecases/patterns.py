@@ -6,15 +6,128 @@ are ``VolunteersConfig.flags`` (docs/volunteers.md, "Flags")."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+import uuid
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from services.volunteers.adapters.models import Checkin, Organization
-from services.volunteers.config import FlagLimits
-from services.volunteers.domain.geo import haversine_m
+from services.volunteers.adapters.models import Checkin, HoursEntry, Organization, Report, Task
+from services.volunteers.config import FlagLimits, VolunteersConfig
+from services.volunteers.domain import reports as report_rules
+from services.volunteers.domain.geo import bounding_box, haversine_m
 from services.volunteers.usecases.flags import raise_flag
+from services.volunteers.usecases.rows import now_utc
+
+WEEK = timedelta(days=7)
+DAY = timedelta(days=1)
+
+
+def _day(cfg: VolunteersConfig, now: datetime) -> str:
+    """Today in the district: a flag of the day is raised once in it."""
+    return now.astimezone(cfg.district_timezone).date().isoformat()
+
+
+def watch_approval(
+    db: Session, approver_id: uuid.UUID, member_id: uuid.UUID, cfg: VolunteersConfig
+) -> None:
+    """One coordinator paying the same member (hours approved, tasks confirmed) more than
+    ``approvals_per_week`` times in 7 days: a coordinator and a friend, or a second account."""
+    since = now_utc() - WEEK
+    hours = sa.select(sa.func.count()).where(
+        HoursEntry.decided_by == approver_id,
+        HoursEntry.member_id == member_id,
+        HoursEntry.status == "approved",
+        HoursEntry.decided_at > since,
+    )
+    tasks = sa.select(sa.func.count()).where(
+        Task.confirmed_by == approver_id,
+        Task.claimed_by == member_id,
+        Task.status == "confirmed",
+        Task.confirmed_at > since,
+    )
+    approvals = (db.scalar(hours) or 0) + (db.scalar(tasks) or 0)
+    if approvals > cfg.flags.approvals_per_week:
+        raise_flag(
+            db,
+            "repeated-approver",
+            member_id,
+            {"approver_id": str(approver_id), "approvals": approvals, "days": 7},
+            dedupe_key=f"repeated-approver:{approver_id}:{member_id}:{_day(cfg, now_utc())}",
+        )
+
+
+def watch_hours_logged(db: Session, member_id: uuid.UUID, cfg: VolunteersConfig) -> None:
+    """More than ``hours_entries_per_day`` entries logged for one member in 24 hours."""
+    now = now_utc()
+    entries = db.scalar(
+        sa.select(sa.func.count()).where(
+            HoursEntry.member_id == member_id, HoursEntry.created_at > now - DAY
+        )
+    )
+    if entries is not None and entries > cfg.flags.hours_entries_per_day:
+        raise_flag(
+            db,
+            "hours-burst",
+            member_id,
+            {"entries": entries, "hours": 24},
+            dedupe_key=f"hours-burst:{member_id}:{_day(cfg, now)}",
+        )
+
+
+def watch_report(db: Session, report: Report, cfg: VolunteersConfig) -> None:
+    """A burst of reports from one rider, and a report where one was lately resolved."""
+    assert report.reporter_id is not None
+    now = now_utc()
+    count = db.scalar(
+        sa.select(sa.func.count()).where(
+            Report.reporter_id == report.reporter_id, Report.created_at > now - DAY
+        )
+    )
+    if count is not None and count > cfg.flags.reports_per_day:
+        raise_flag(
+            db,
+            "reports-burst",
+            report.reporter_id,
+            {"reports": count, "hours": 24},
+            dedupe_key=f"reports-burst:{report.reporter_id}:{_day(cfg, now)}",
+        )
+    if report.duplicate_of is None:
+        _watch_refile(db, report, now - timedelta(days=cfg.flags.refile_days))
+
+
+def _watch_refile(db: Session, report: Report, since: datetime) -> None:
+    """A new report of a category within the duplicate radius of one resolved since
+    ``since``: the fix failed, or someone is paid twice for one lamp. Its points wait for
+    an admin's review of the flag (``report_states.verify_report``)."""
+    radius = report_rules.DUPLICATE_RADIUS_M
+    min_lat, max_lat, min_lng, max_lng = bounding_box(report.lat, report.lng, radius)
+    rows = db.execute(
+        sa.select(Report.id, Report.lat, Report.lng).where(
+            Report.category == report.category,
+            Report.status == "resolved",
+            Report.resolved_at > since,
+            Report.lat.between(min_lat, max_lat),
+            Report.lng.between(min_lng, max_lng),
+        )
+    ).all()
+    near = [
+        (haversine_m(report.lat, report.lng, row.lat, row.lng), str(row.id))
+        for row in rows
+        if haversine_m(report.lat, report.lng, row.lat, row.lng) <= radius
+    ]
+    if near:
+        raise_flag(
+            db,
+            "report-refiled",
+            report.reporter_id,
+            {"report_id": str(report.id), "resolved_report_id": min(near)[1]},
+            dedupe_key=refile_key(report.id),
+        )
+
+
+def refile_key(report_id: uuid.UUID) -> str:
+    return f"report-refiled:{report_id}"
 
 
 def watch_checkin(db: Session, checkin: Checkin, station: Organization, limits: FlagLimits) -> None:

@@ -13,7 +13,9 @@ from sqlalchemy.orm import Session
 from common.errors import Forbidden, NotFound
 from common.tokens import Principal
 from services.volunteers.adapters.models import HoursEntry, Task
+from services.volunteers.config import VolunteersConfig
 from services.volunteers.domain import tasks as task_rules
+from services.volunteers.usecases import patterns
 from services.volunteers.usecases.members import ensure_member
 from services.volunteers.usecases.paging import PageQuery, filtered, page
 from services.volunteers.usecases.rows import added, announce, found_or_error, locked, now_utc
@@ -170,11 +172,15 @@ def finish_task(db: Session, principal: Principal, task_id: uuid.UUID, finish: F
     return task
 
 
-def confirm_task(db: Session, principal: Principal, task_id: uuid.UUID) -> Task:
+def confirm_task(
+    db: Session, principal: Principal, task_id: uuid.UUID, cfg: VolunteersConfig
+) -> Task:
     """Confirm a done task; its doer earns for it (``task.completed``)."""
     task = _acted_on(db, principal, task_id, "confirm")
     task.confirmed_by, task.confirmed_at = principal.id, now_utc()
     assert task.claimed_by is not None
+    db.flush()
+    patterns.watch_approval(db, principal.id, task.claimed_by, cfg)
     announce(
         db,
         TaskCompleted(

@@ -3,26 +3,18 @@ crowds on one code and impossible journeys are flagged for an admin (GET /flags)
 
 from __future__ import annotations
 
-import dataclasses
 from datetime import UTC, datetime, timedelta
 
-from services.volunteers.config import FlagLimits
 from services.volunteers.domain.signing import issue_station_code
 from services.volunteers.usecases import checkins
-from tests.integration.volunteers.helpers import AT_STATION, check_in, create_org, current_code
-
-
-def flags(client, world, **query):
-    response = client.get("/api/v1/flags", query_string=query, headers=world.admin.headers)
-    assert response.status_code == 200, response.json
-    return response.json["items"]
-
-
-def with_limits(volunteers_app, monkeypatch, **limits):
-    cfg = volunteers_app.extensions["volunteers_config"]
-    changed = dataclasses.replace(cfg, flags=dataclasses.replace(FlagLimits(), **limits))
-    monkeypatch.setitem(volunteers_app.extensions, "volunteers_config", changed)
-    return changed
+from tests.integration.volunteers.helpers import (
+    AT_STATION,
+    check_in,
+    create_org,
+    current_code,
+    flags,
+    with_flag_limits,
+)
 
 
 def test_one_code_checks_a_member_in_once_even_across_midnight(
@@ -48,7 +40,7 @@ def test_one_code_checks_a_member_in_once_even_across_midnight(
 def test_many_members_on_one_code_raise_one_crowd_flag(
     client, world, volunteers_app, monkeypatch, person
 ):
-    with_limits(volunteers_app, monkeypatch, checkin_crowd=3)
+    with_flag_limits(volunteers_app, monkeypatch, checkin_crowd=3)
     code = current_code(client, world)["code"]
     members = [person(username=f"m{i}") for i in range(4)]
     for member in members[:2]:
@@ -94,7 +86,7 @@ def test_check_ins_too_far_apart_for_the_time_between_are_flagged(client, world)
 def test_flags_are_for_admins_who_review_each_once(
     client, world, volunteers_app, monkeypatch, person
 ):
-    with_limits(volunteers_app, monkeypatch, checkin_crowd=2)
+    with_flag_limits(volunteers_app, monkeypatch, checkin_crowd=2)
     code = current_code(client, world)["code"]
     for member in (person(), person()):
         assert check_in(client, member, world.station["id"], code).status_code == 201

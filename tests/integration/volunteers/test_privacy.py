@@ -73,18 +73,8 @@ def test_an_overlap_names_the_callers_own_entries_only(client, world):
     again = log(client, world.member, world.grid["id"], start + timedelta(minutes=30))
     assert again.status_code == 409 and again.json["conflicting_id"] == own.json["id"]
     yesterday = start - timedelta(days=1)
-    entered = log(
-        client,
-        world.outsider,
-        world.other_community["id"],
-        yesterday,
-        member_id=str(world.rider.id),
-    )
-    twice = log(
-        client,
-        world.outsider,
-        world.other_community["id"],
-        yesterday,
-        member_id=str(world.rider.id),
+    entered, twice = (
+        log(client, world.outsider, world.other_community["id"], yesterday, member_id=rider)
+        for rider in (str(world.rider.id),) * 2
     )
     assert twice.status_code == 409 and twice.json["conflicting_id"] == entered.json["id"]
