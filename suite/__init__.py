@@ -55,6 +55,7 @@ APPS: tuple[App, ...] = (
             "/api/v1/me/profile",
             "/api/v1/me/service-record",
             "/api/v1/service-records",
+            "/api/v1/flags",
             "/open311",
         ),
     ),

@@ -179,3 +179,26 @@ def test_no_award_is_lost_while_redis_is_down(world):
     world.wait_for_available(18, timeout=45)
     world.live.wait_idle()
     assert world.balance()["available"] == 18
+
+
+def test_hours_a_coordinator_entered_pay_only_after_another_coordinator_approves(world, make_token):
+    world.set_rule("hours.approved", 10, per="hour")
+    now = datetime.now(UTC)
+    body = {
+        "organization_id": world.community,
+        "member_id": str(world.member_id),
+        "started_at": (now - timedelta(hours=4)).isoformat(),
+        "ended_at": (now - timedelta(hours=3)).isoformat(),
+        "description": "Stewarded the evening patrol",
+    }
+    entered = world.gw.post("/api/v1/hours", body, token=world.coordinator)
+    assert entered.status == 201 and entered.json["source"] == "coordinator", entered.body
+    path = f"/api/v1/hours/{entered.json['id']}/approve"
+    own = world.gw.post(path, token=world.coordinator)
+    assert own.status == 403 and own.json["type"].endswith("/own-entry"), own.body
+    second = make_token(roles=["coordinator"], orgs=[world.community], username="second")
+    approved = world.gw.post(path, token=second)
+    assert approved.status == 200, approved.body
+    world.wait_for_available(10)
+    world.live.wait_idle()
+    assert world.balance()["available"] == 10

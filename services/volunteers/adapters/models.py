@@ -8,7 +8,7 @@ from typing import Any
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
-from sqlalchemy.dialects.postgresql import UUID
+from sqlalchemy.dialects.postgresql import JSONB, UUID
 
 from common.db import new_metadata
 from common.tables import plumbing_tables
@@ -250,6 +250,12 @@ class Checkin(Base):
         sa.UniqueConstraint(
             "member_id", "station_id", "day", name="uq_checkins_member_station_day"
         ),
+        # a station's code proves one member's presence once: (station, code, member)
+        sa.UniqueConstraint(
+            "station_id", "code_expires", "member_id", name="uq_checkins_station_code_member"
+        ),
+        sa.Index("ix_checkins_station_code", "station_id", "code_expires"),
+        sa.Index("ix_checkins_member_created", "member_id", "created_at"),
     )
 
     id: so.Mapped[uuid.UUID] = _uuid_pk()
@@ -264,6 +270,8 @@ class Checkin(Base):
     lat: so.Mapped[float] = so.mapped_column(sa.Float)
     lng: so.Mapped[float] = so.mapped_column(sa.Float)
     distance_m: so.Mapped[float] = so.mapped_column(sa.Float)
+    # the expiry (unix seconds) of the station code used: which code it was
+    code_expires: so.Mapped[int | None] = so.mapped_column(sa.BigInteger)
     created_at: so.Mapped[datetime] = _created()
 
 
@@ -303,3 +311,27 @@ class Task(Base):
     confirmed_by: so.Mapped[uuid.UUID | None] = so.mapped_column(UUID(as_uuid=True))
     confirmed_at: so.Mapped[datetime | None] = so.mapped_column(sa.DateTime(timezone=True))
     created_at: so.Mapped[datetime] = _created()
+
+
+class Flag(Base):
+    """An unusual pattern for an admin to review (one approver paying the same member, a
+    burst of hours or reports, a crowd on one station code, an implausible journey, a report
+    re-filed where one was just resolved). A flag never blocks anything by itself, except
+    that a re-filed report's points wait for its review (``released``)."""
+
+    __tablename__ = "flags"
+    __table_args__ = (sa.Index("ix_flags_reviewed_created", "reviewed_at", "created_at"),)
+
+    id: so.Mapped[uuid.UUID] = _uuid_pk()
+    kind: so.Mapped[str] = so.mapped_column(sa.String(40), index=True)
+    # the member the pattern is about; None when it is about a place (a crowded station)
+    member_id: so.Mapped[uuid.UUID | None] = so.mapped_column(UUID(as_uuid=True), index=True)
+    details: so.Mapped[dict[str, Any]] = so.mapped_column(JSONB, default=dict)
+    # one flag per pattern: a second sighting of the same one is not a second flag
+    dedupe_key: so.Mapped[str | None] = so.mapped_column(sa.String(200), unique=True)
+    created_at: so.Mapped[datetime] = _created()
+    reviewed_at: so.Mapped[datetime | None] = so.mapped_column(sa.DateTime(timezone=True))
+    reviewed_by: so.Mapped[uuid.UUID | None] = so.mapped_column(UUID(as_uuid=True))
+    review_note: so.Mapped[str | None] = so.mapped_column(sa.Text)
+    # the review let through what the flag held back (a re-filed report's points)
+    released: so.Mapped[bool] = so.mapped_column(sa.Boolean, default=False)

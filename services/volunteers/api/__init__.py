@@ -25,6 +25,7 @@ class PageIn(PageArgs):
 def blueprints() -> list[Routes]:
     from services.volunteers.api.activities import blp as activities
     from services.volunteers.api.checkins import blp as checkins
+    from services.volunteers.api.flags import blp as flags
     from services.volunteers.api.hours import blp as hours
     from services.volunteers.api.members import blp as members
     from services.volunteers.api.open311 import blp as open311
@@ -42,5 +43,6 @@ def blueprints() -> list[Routes]:
         checkins,
         tasks,
         records,
+        flags,
         open311,
     ]

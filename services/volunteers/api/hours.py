@@ -82,7 +82,7 @@ class RejectIn(Schema):
 @blp.response(201, HoursOut)
 def log_hours(command: hours.LogHours) -> HoursEntry:
     """Log service hours (pending until a coordinator approves them)"""
-    return hours.log_hours(session(), current_principal(), command, config().self_log_days)
+    return hours.log_hours(session(), current_principal(), command, config())
 
 
 @blp.get("/hours")
@@ -107,9 +107,8 @@ def get_hours(hours_id: uuid.UUID) -> HoursEntry:
 @transactional
 @blp.response(200, HoursOut)
 def approve_hours(hours_id: uuid.UUID) -> HoursEntry:
-    """Approve pending hours (coordinator in scope); emits hours.approved"""
-    district = config().district_timezone
-    return hours.approve_hours(session(), current_principal(), hours_id, district)
+    """Approve pending hours (coordinator in scope, not who entered them); emits hours.approved"""
+    return hours.approve_hours(session(), current_principal(), hours_id, config())
 
 
 @blp.post("/hours/<uuid:hours_id>/reject")

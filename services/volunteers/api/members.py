@@ -13,6 +13,7 @@ from common.pagination import PageArgs, page_of
 from common.transaction import transactional
 from services.volunteers.adapters.models import Member
 from services.volunteers.api.routing import routes
+from services.volunteers.domain.masking import mask_id_number
 from services.volunteers.usecases import members
 
 blp = routes("members", __name__, url_prefix="/api/v1", description="Members' profiles")
@@ -40,7 +41,9 @@ class ProfileIn(Schema):
 
 class RiderOut(Schema):
     platform = fields.String()
-    rider_id = fields.String()
+    rider_id = fields.String(
+        metadata={"description": "masked in every view: e.g. ********6677 (domain/masking.py)"}
+    )
 
 
 class PartyOut(Schema):
@@ -85,8 +88,8 @@ def profile_view(member: Member) -> dict[str, Any]:
         "display_name": member.display_name,
         "home_community_id": member.home_community_id,
         "rider": (
-            {"platform": member.rider_platform, "rider_id": member.rider_number}
-            if member.rider_platform
+            {"platform": member.rider_platform, "rider_id": mask_id_number(member.rider_number)}
+            if member.rider_platform and member.rider_number
             else None
         ),
         "party": (

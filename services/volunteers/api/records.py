@@ -62,6 +62,11 @@ class VerificationQuery(Schema):
     entries = fields.Integer(required=True, validate=validate.Range(min=0))
     issued_at = Instant(required=True)
     sig = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    name = fields.String(
+        required=True,
+        validate=validate.Length(max=200),
+        metadata={"description": "the holder's name as printed on the record"},
+    )
 
     @post_load
     def _check(self, data: dict[str, Any], **_: Any) -> records.RecordCheck:
@@ -70,6 +75,7 @@ class VerificationQuery(Schema):
 
 class VerificationOut(Schema):
     record_number = fields.String()
+    holder_name = fields.String(metadata={"description": "masked, e.g. 张*明 or M** C***"})
     valid = fields.Boolean()
     total_minutes = fields.Integer()
     total_hours = fields.Float()
@@ -125,6 +131,7 @@ VERIFIED_PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Service record {{ v.record_number }}</title>
 </head><body style="font-family: system-ui, sans-serif; margin: 2rem;">
 <h1>Service record {{ v.record_number }} is genuine</h1>
+<p>Issued to {{ v.holder_name }}.</p>
 <p>{{ "%.2f"|format(v.total_hours) }} hours ({{ v.total_minutes }} minutes) in
 {{ v.entry_count }} approved entries, as issued on {{ v.issued_at.strftime("%Y-%m-%d") }}.</p>
 </body></html>
@@ -175,7 +182,7 @@ def my_service_record_pdf() -> Response:
 @blp.arguments(VerificationQuery, location="query")
 @blp.response(200, VerificationOut)
 def verify_record(check: records.RecordCheck, record_number: str) -> Any:
-    """Public: confirm a printed record's totals (nothing else is shown); an altered one fails"""
+    """Public: confirm a printed record's totals and holder (masked); an altered one fails"""
     result = records.verify_record(session(), record_number, check, config())
     if request.accept_mimetypes.best_match(["application/json", "text/html"]) == "text/html":
         return Response(render_template_string(VERIFIED_PAGE, v=result), mimetype="text/html")

@@ -185,8 +185,7 @@ def list_categories() -> dict[str, Any]:
 @blp.response(201, ReportOut)
 def create_report(command: reports.NewReport) -> dict[str, Any]:
     """Report a safety hazard; a report near an open one of its kind is linked as duplicate_of"""
-    cap = config().reports_per_hour
-    return report_view(reports.create_report(session(), current_principal(), command, cap), [])
+    return report_view(reports.create_report(session(), current_principal(), command, config()), [])
 
 
 @blp.get("/reports")

@@ -14,6 +14,7 @@ from common.transaction import transactional
 from services.volunteers.adapters.models import TASK_STATUSES, Task
 from services.volunteers.api import Instant
 from services.volunteers.api.routing import routes
+from services.volunteers.config import config
 from services.volunteers.domain.tasks import TASK_KINDS
 from services.volunteers.usecases import tasks
 
@@ -133,7 +134,7 @@ def finish_task(finish: tasks.Finish, task_id: uuid.UUID) -> Task:
 @blp.response(200, TaskOut)
 def confirm_task(task_id: uuid.UUID) -> Task:
     """Confirm a done task (coordinator in scope); emits task.completed"""
-    return tasks.confirm_task(session(), current_principal(), task_id)
+    return tasks.confirm_task(session(), current_principal(), task_id, config())
 
 
 @blp.post("/tasks/<uuid:task_id>/cancel")

@@ -44,3 +44,33 @@ def check_entry(
             kind="self-logging-closed",
         )
     return minutes
+
+
+def check_approver(
+    *,
+    approver_id: object,
+    approver_is_admin: bool,
+    member_id: object,
+    entered_by: object,
+    ended_at: datetime,
+    now: datetime,
+    admin_after_days: int,
+) -> None:
+    """:class:`Forbidden` unless this approver may pay this entry.
+
+    Nobody approves their own hours (``own-hours``) or hours they entered for someone
+    else (``own-entry``): the one who writes an entry and the one who pays it are two
+    people. Work older than ``admin_after_days`` is approved by an admin only
+    (``admin-approval-required``): backdating is where invented hours hide.
+    """
+    if member_id == approver_id:
+        raise Forbidden("Another coordinator must decide on your own hours.", kind="own-hours")
+    if entered_by == approver_id:
+        raise Forbidden(
+            "You entered these hours; another coordinator must approve them.", kind="own-entry"
+        )
+    if not approver_is_admin and ended_at < now - timedelta(days=admin_after_days):
+        raise Forbidden(
+            f"Hours served more than {admin_after_days} days ago need an admin's approval.",
+            kind="admin-approval-required",
+        )

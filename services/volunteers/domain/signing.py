@@ -43,8 +43,9 @@ def issue_station_code(key: bytes, station_id: uuid.UUID, now: float, ttl: int) 
     return StationCode(code, datetime.fromtimestamp(expires, UTC))
 
 
-def check_station_code(key: bytes, station_id: uuid.UUID, code: str, now: float, ttl: int) -> None:
-    """Nothing when ``code`` is a current code of the station; else :class:`Invalid`."""
+def check_station_code(key: bytes, station_id: uuid.UUID, code: str, now: float, ttl: int) -> int:
+    """The code's expiry (unix seconds, which names the code) when ``code`` is a current code
+    of the station; else :class:`Invalid`."""
     parts = code.strip().split(".")
     # ASCII digits only: str.isdigit() also accepts "²", which int() refuses
     if (
@@ -65,6 +66,7 @@ def check_station_code(key: bytes, station_id: uuid.UUID, code: str, now: float,
         )
     if expires > now + 2 * ttl:
         raise Invalid.field("code", "This code is not valid yet.", kind="invalid-code")
+    return expires
 
 
 def format_instant(moment: datetime) -> str:
@@ -74,14 +76,24 @@ def format_instant(moment: datetime) -> str:
 
 @dataclass(frozen=True)
 class RecordTotals:
+    """What a service record's signature vouches for: the totals, when, and whose."""
+
     record_number: str
     minutes: int
     entries: int
     issued_at: datetime
+    # whose record it is, and the name printed on it: a signature lifted from one record
+    # does not vouch for another holder, nor for the same totals under another name
+    member_id: uuid.UUID
+    holder_name: str
 
     def message(self) -> str:
         issued = format_instant(self.issued_at)
-        return f"service-record:{self.record_number}:{self.minutes}:{self.entries}:{issued}"
+        # the name comes last: every field before it has a fixed shape without ":"
+        return (
+            f"service-record:v2:{self.record_number}:{self.member_id}:{self.minutes}:"
+            f"{self.entries}:{issued}:{self.holder_name}"
+        )
 
 
 def sign_record(key: bytes, totals: RecordTotals) -> str:

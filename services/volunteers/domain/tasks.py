@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from common.errors import Conflict
+
+# a coordinator who approved or entered a member's hours this recently does not confirm
+# (and so pay) that member's tasks: the member may be the coordinator's second account
+RELATION_WINDOW = timedelta(days=30)
 
 TASK_KINDS = ("practical_matter", "dispute_mediation", "policy_outreach", "volunteer_service")
 

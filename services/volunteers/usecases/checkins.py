@@ -16,6 +16,7 @@ from services.volunteers.adapters.models import Checkin, Organization
 from services.volunteers.config import VolunteersConfig
 from services.volunteers.domain.geo import haversine_m
 from services.volunteers.domain.signing import StationCode, check_station_code, issue_station_code
+from services.volunteers.usecases import patterns
 from services.volunteers.usecases.members import ensure_member
 from services.volunteers.usecases.paging import PageQuery, page
 from services.volunteers.usecases.rows import announce, found_or_error, now_utc
@@ -54,7 +55,7 @@ def station_code(
     return issue_station_code(cfg.code_key, station.id, now_utc().timestamp(), cfg.code_ttl)
 
 
-def _check_code(station: Organization, code: str, cfg: VolunteersConfig, now: float) -> None:
+def _check_code(station: Organization, code: str, cfg: VolunteersConfig, now: float) -> int:
     code = code.strip()
     if code.startswith(QR_PREFIX):
         # the app may send what it scanned: civic-checkin:<station_id>:<code>
@@ -63,7 +64,7 @@ def _check_code(station: Organization, code: str, cfg: VolunteersConfig, now: fl
             raise Invalid.field(
                 "code", "This QR code belongs to another station.", kind="invalid-code"
             )
-    check_station_code(cfg.code_key, station.id, code, now, cfg.code_ttl)
+    return check_station_code(cfg.code_key, station.id, code, now, cfg.code_ttl)
 
 
 def _distance_within(station: Organization, command: CheckIn) -> float:
@@ -83,12 +84,13 @@ def _distance_within(station: Organization, command: CheckIn) -> float:
 
 
 def check_in(db: Session, principal: Principal, command: CheckIn, cfg: VolunteersConfig) -> Checkin:
-    """Check in with the station's current code, from within its radius; once a day."""
+    """Check in with the station's current code, from within its radius; once a day, and
+    each code once per member. Crowds on one code and impossible journeys are flagged."""
     now = now_utc()
     station = db.get(Organization, command.station_id)
     if station is None or not _has_place(station):
         raise Invalid.field("station_id", "No station has this id.")
-    _check_code(station, command.code, cfg, now.timestamp())
+    code_expires = _check_code(station, command.code, cfg, now.timestamp())
     distance = _distance_within(station, command)
     ensure_member(db, principal)
     checkin = Checkin(
@@ -96,19 +98,15 @@ def check_in(db: Session, principal: Principal, command: CheckIn, cfg: Volunteer
         member_id=principal.id,
         station_id=station.id,
         organization_id=station.parent_id or station.id,
-        day=now.astimezone(cfg.timezone).date(),
+        day=now.astimezone(cfg.district_timezone).date(),
         lat=command.lat,
         lng=command.lng,
         distance_m=round(distance, 1),
+        code_expires=code_expires,
+        created_at=now,
     )
-    try:
-        # the unique (member, station, day) decides, also between concurrent check-ins
-        with db.begin_nested():
-            db.add(checkin)
-    except IntegrityError:
-        raise Conflict(
-            "You have already checked in at this station today.", kind="already-checked-in"
-        ) from None
+    _insert_once(db, checkin)
+    patterns.watch_checkin(db, checkin, station, cfg.flags)
     announce(
         db,
         CheckinRecorded(
@@ -120,6 +118,24 @@ def check_in(db: Session, principal: Principal, command: CheckIn, cfg: Volunteer
         ),
     )
     return checkin
+
+
+def _insert_once(db: Session, checkin: Checkin) -> None:
+    """Add the check-in; the unique constraints decide, also between concurrent ones: one a
+    day per member and station, and one per member for each code the station showed."""
+    try:
+        with db.begin_nested():
+            db.add(checkin)
+    except IntegrityError as exc:
+        diagnostics = getattr(exc.orig, "diag", None)
+        if getattr(diagnostics, "constraint_name", "") == "uq_checkins_station_code_member":
+            raise Conflict(
+                "This code has already checked you in; scan the station's current code.",
+                kind="code-used",
+            ) from None
+        raise Conflict(
+            "You have already checked in at this station today.", kind="already-checked-in"
+        ) from None
 
 
 def my_checkins(db: Session, principal: Principal, query: PageQuery) -> dict[str, Any]:

@@ -6,7 +6,6 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -15,7 +14,9 @@ from common.errors import Conflict, Forbidden, Invalid
 from common.outbox import emit
 from common.tokens import Principal
 from services.volunteers.adapters.models import Activity, HoursEntry, Member, plumbing
+from services.volunteers.config import VolunteersConfig
 from services.volunteers.domain import hours as hours_rules
+from services.volunteers.usecases import patterns
 from services.volunteers.usecases.members import ensure_member, ensure_member_id
 from services.volunteers.usecases.paging import PageQuery, filtered, page
 from services.volunteers.usecases.rows import added, announce, found_or_error, locked, now_utc
@@ -72,28 +73,38 @@ def _served_for(db: Session, command: LogHours) -> tuple[uuid.UUID, Activity | N
     return organization_id, activity
 
 
-def _refuse_overlap(db: Session, member_id: uuid.UUID, command: LogHours) -> None:
+def _refuse_overlap(
+    db: Session, principal: Principal, member_id: uuid.UUID, command: LogHours
+) -> None:
+    """:class:`Conflict` when the member has hours at that time. The answer names the entry
+    only when it is the caller's own (about them, or entered by them): a coordinator must
+    not learn where and when a member was elsewhere by probing with overlapping entries."""
     # one writer per member at a time, so two overlapping entries cannot both pass the check
     locked(db, Member, member_id)
     clash = db.execute(
-        sa.select(HoursEntry.id, HoursEntry.started_at, HoursEntry.ended_at).where(
+        sa.select(
+            HoursEntry.id, HoursEntry.started_at, HoursEntry.ended_at, HoursEntry.entered_by
+        ).where(
             HoursEntry.member_id == member_id,
             HoursEntry.status != "rejected",
             HoursEntry.started_at < command.ended_at,
             HoursEntry.ended_at > command.started_at,
         )
     ).first()
-    if clash is not None:
+    if clash is None:
+        return
+    if principal.id in (member_id, clash.entered_by):
         raise Conflict(
             f"These hours overlap an entry already logged ({clash.started_at.isoformat()} to "
             f"{clash.ended_at.isoformat()}).",
             kind="overlapping-hours",
             extra={"conflicting_id": str(clash.id)},
         )
+    raise Conflict("The member already has hours logged at that time.", kind="overlapping-hours")
 
 
 def log_hours(
-    db: Session, principal: Principal, command: LogHours, self_log_days: int
+    db: Session, principal: Principal, command: LogHours, cfg: VolunteersConfig
 ) -> HoursEntry:
     member_id = command.member_id or principal.id
     self_logged = member_id == principal.id
@@ -108,13 +119,13 @@ def log_hours(
         command.ended_at,
         now=now_utc(),
         self_logged=self_logged,
-        self_log_days=self_log_days,
+        self_log_days=cfg.self_log_days,
     )
     if self_logged:
         ensure_member(db, principal)
     else:
         ensure_member_id(db, member_id)
-    _refuse_overlap(db, member_id, command)
+    _refuse_overlap(db, principal, member_id, command)
     entry = HoursEntry(
         id=uuid.uuid4(),
         member_id=member_id,
@@ -128,7 +139,9 @@ def log_hours(
         status="pending",
         entered_by=principal.id,
     )
-    return added(db, entry)
+    added(db, entry)
+    patterns.watch_hours_logged(db, member_id, cfg)
+    return entry
 
 
 def visible_hours(db: Session, principal: Principal, hours_id: uuid.UUID) -> HoursEntry:
@@ -187,10 +200,22 @@ def _decide(db: Session, principal: Principal, entry: HoursEntry, **decision: An
 
 
 def approve_hours(
-    db: Session, principal: Principal, hours_id: uuid.UUID, district: ZoneInfo
+    db: Session, principal: Principal, hours_id: uuid.UUID, cfg: VolunteersConfig
 ) -> HoursEntry:
-    """Approve pending hours; ``hours.approved`` dates the work in the ``district``'s zone."""
+    """Approve pending hours; ``hours.approved`` dates the work in the district's zone.
+
+    Only someone who neither served nor entered them, and an admin for old work."""
     entry = _decidable(db, principal, hours_id)
+    hours_rules.check_approver(
+        approver_id=principal.id,
+        approver_is_admin=principal.is_admin,
+        member_id=entry.member_id,
+        entered_by=entry.entered_by,
+        ended_at=entry.ended_at,
+        now=now_utc(),
+        admin_after_days=cfg.admin_approval_after_days,
+    )
+    district = cfg.district_timezone
     event = HoursApproved(
         hours_id=entry.id,
         member_id=entry.member_id,
@@ -201,6 +226,7 @@ def approve_hours(
     ).event(entry.member_id)
     _decide(db, principal, entry, status="approved", event_id=event.id)
     emit(db, plumbing.outbox, event)
+    patterns.watch_approval(db, principal.id, entry.member_id, cfg)
     return entry
 
 

@@ -143,14 +143,19 @@ def member_or_404(db: Session, member_id: uuid.UUID) -> Member:
 
 
 def _visible_members(principal: Principal) -> Any:
-    """A WHERE clause: a member a coordinator may look at, one who lives or reports in their
-    scope, or whose hours they decide on."""
+    """A WHERE clause: a member a coordinator may look at, one who lives (or is registered as
+    a party member) in their scope, or whose work there was approved. A pending entry does
+    not count: any coordinator can write one for anybody, to open their profile."""
     if not principal.has_role("coordinator") or not principal.organization_ids:
         return sa.false()
     scope = scope_query(principal.organization_ids)
     hours_in_scope = (
         sa.select(HoursEntry.id)
-        .where(HoursEntry.member_id == Member.id, HoursEntry.organization_id.in_(scope))
+        .where(
+            HoursEntry.member_id == Member.id,
+            HoursEntry.organization_id.in_(scope),
+            HoursEntry.status == "approved",
+        )
         .exists()
     )
     return sa.or_(

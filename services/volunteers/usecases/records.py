@@ -9,6 +9,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -18,6 +19,7 @@ from common.errors import Invalid, NotFound
 from common.tokens import Principal
 from services.volunteers.adapters.models import Activity, HoursEntry, Member, Organization
 from services.volunteers.config import VolunteersConfig
+from services.volunteers.domain.masking import mask_name
 from services.volunteers.domain.signing import (
     RecordTotals,
     format_instant,
@@ -96,9 +98,11 @@ def service_record(db: Session, principal: Principal, cfg: VolunteersConfig) -> 
     issued_at: datetime = (
         db.execute(sa.select(sa.func.clock_timestamp())).scalar_one().astimezone(UTC)
     )
-    entries = _approved_entries(db, member, issued_at, cfg.timezone)
+    entries = _approved_entries(db, member, issued_at, cfg.district_timezone)
     total_minutes = sum(e["minutes"] for e in entries)
-    totals = RecordTotals(number, total_minutes, len(entries), issued_at)
+    totals = RecordTotals(
+        number, total_minutes, len(entries), issued_at, member.id, member.display_name
+    )
     signature = sign_record(cfg.record_key, totals)
     return {
         "member_id": member.id,
@@ -136,10 +140,17 @@ def _issuing_organization(
 
 
 def verification_url(cfg: VolunteersConfig, totals: RecordTotals, signature: str) -> str:
-    issued = format_instant(totals.issued_at)
+    query = urlencode(
+        {
+            "minutes": totals.minutes,
+            "entries": totals.entries,
+            "issued_at": format_instant(totals.issued_at),
+            "name": totals.holder_name,
+            "sig": signature,
+        }
+    )
     return (
-        f"{cfg.public_base_url}/api/v1/service-records/{totals.record_number}/verification"
-        f"?minutes={totals.minutes}&entries={totals.entries}&issued_at={issued}&sig={signature}"
+        f"{cfg.public_base_url}/api/v1/service-records/{totals.record_number}/verification?{query}"
     )
 
 
@@ -151,24 +162,32 @@ class RecordCheck:
     entries: int
     issued_at: datetime
     sig: str
+    # the holder's name as printed
+    name: str
 
 
 def verify_record(
     db: Session, record_number: str, check: RecordCheck, cfg: VolunteersConfig
 ) -> dict[str, Any]:
-    """Confirms a printed record's totals; a changed number (or signature) fails."""
+    """Confirms a printed record's totals and holder; a changed number, total, time, name or
+    signature fails, and so does the signature of another member's record. The name is
+    shown masked."""
     member = db.execute(
         sa.select(Member).where(Member.record_number == record_number)
     ).scalar_one_or_none()
     if member is None:
         raise NotFound("No service record has this number.")
-    totals = RecordTotals(record_number, check.minutes, check.entries, check.issued_at)
+    totals = RecordTotals(
+        record_number, check.minutes, check.entries, check.issued_at, member.id, check.name
+    )
     if not record_signature_valid(cfg.record_key, totals, check.sig):
         raise Invalid(
-            "These totals were not issued for this record: the record has been altered.",
+            "These totals were not issued for this record and this name: the record has been "
+            "altered.",
             kind="record-not-verified",
         )
     return {
+        "holder_name": mask_name(check.name),
         "record_number": record_number,
         "valid": True,
         "total_minutes": check.minutes,

@@ -13,6 +13,8 @@ from common.errors import Conflict, Forbidden
 from common.tokens import Principal
 from services.volunteers.adapters.models import Report
 from services.volunteers.domain import reports as report_rules
+from services.volunteers.usecases.flags import flag_by_key
+from services.volunteers.usecases.patterns import refile_key
 from services.volunteers.usecases.reports import locked_report, report_or_404
 from services.volunteers.usecases.rows import announce, now_utc
 from services.volunteers.usecases.scope import organization_named, require_scope
@@ -66,17 +68,45 @@ def verify_report(db: Session, principal: Principal, report_id: uuid.UUID) -> Re
         )
     report.verified_at = now_utc()
     report.verified_by = principal.id
-    if report.reporter_id is not None and report.duplicate_of is None:
-        verified = ReportVerified(
-            report_id=report.id,
-            member_id=report.reporter_id,
-            organization_id=report.organization_id,
-            category=report.category,
-        )
-        # a later rejection names this event, to claw back what it paid
-        report.verified_event_id = announce(db, verified).id
+    if not _award_held(db, report):
+        pay_reporter(db, report)
     db.flush()
     return report
+
+
+def _award_held(db: Session, report: Report) -> bool:
+    """A re-filed report (one where a report of its kind was lately resolved) pays only once
+    an admin has reviewed its flag and released it."""
+    flag = flag_by_key(db, refile_key(report.id))
+    return flag is not None and not flag.released
+
+
+def pay_reporter(db: Session, report: Report) -> None:
+    """``report.verified`` for an original report made in the app that has not paid yet."""
+    if (
+        report.reporter_id is None
+        or report.duplicate_of is not None
+        or report.verified_event_id is not None
+        or report.organization_id is None
+    ):
+        return
+    verified = ReportVerified(
+        report_id=report.id,
+        member_id=report.reporter_id,
+        organization_id=report.organization_id,
+        category=report.category,
+    )
+    # a later rejection names this event, to claw back what it paid
+    report.verified_event_id = announce(db, verified).id
+
+
+def release_held_award(db: Session, report_id: uuid.UUID) -> None:
+    """Pay a re-filed report whose flag was released, if it is verified by now (else its
+    verification will pay it)."""
+    report = locked_report(db, report_id)
+    if report.status in ("verified", "dispatched", "resolved") and report.verified_at:
+        pay_reporter(db, report)
+        db.flush()
 
 
 def dispatch_report(

@@ -16,8 +16,10 @@ from sqlalchemy.orm import Session
 from common.errors import Invalid, NotFound, TooMany
 from common.tokens import Principal
 from services.volunteers.adapters.models import Organization, Report, ReportCategory
+from services.volunteers.config import VolunteersConfig
 from services.volunteers.domain import reports as report_rules
 from services.volunteers.domain.geo import bounding_box, haversine_m
+from services.volunteers.usecases import patterns
 from services.volunteers.usecases.members import lock_member
 from services.volunteers.usecases.paging import PageQuery, filtered, page
 from services.volunteers.usecases.rows import added, found_or_error, locked, now_utc
@@ -160,14 +162,16 @@ def _refuse_over_cap(db: Session, principal: Principal, per_hour: int, now: date
 
 
 def create_report(
-    db: Session, principal: Principal, command: NewReport, reports_per_hour: int
+    db: Session, principal: Principal, command: NewReport, cfg: VolunteersConfig
 ) -> Report:
+    """A rider's new report, placed in its area and linked to an open one it duplicates;
+    bursts and re-filings where one was lately resolved are flagged (``patterns``)."""
     now = now_utc()
     category_named(db, command.category)
     if command.organization_id is not None:
         organization_named(db, command.organization_id, "organization_id")
     member = lock_member(db, principal)
-    _refuse_over_cap(db, principal, reports_per_hour, now)
+    _refuse_over_cap(db, principal, cfg.reports_per_hour, now)
     organization_id = (
         command.organization_id
         or area_for(db, command.lat, command.lng)
@@ -187,7 +191,9 @@ def create_report(
         duplicate_of=find_duplicate(db, command.category, command.lat, command.lng, now),
         reopen_count=0,
     )
-    return added(db, report)
+    added(db, report)
+    patterns.watch_report(db, report, cfg)
+    return report
 
 
 # ---------------------------------------------------------------- who sees which

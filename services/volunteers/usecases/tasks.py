@@ -12,8 +12,10 @@ from sqlalchemy.orm import Session
 
 from common.errors import Forbidden, NotFound
 from common.tokens import Principal
-from services.volunteers.adapters.models import Task
+from services.volunteers.adapters.models import HoursEntry, Task
+from services.volunteers.config import VolunteersConfig
 from services.volunteers.domain import tasks as task_rules
+from services.volunteers.usecases import patterns
 from services.volunteers.usecases.members import ensure_member
 from services.volunteers.usecases.paging import PageQuery, filtered, page
 from services.volunteers.usecases.rows import added, announce, found_or_error, locked, now_utc
@@ -113,10 +115,40 @@ def _acted_on(db: Session, principal: Principal, task_id: uuid.UUID, action: str
         raise NotFound.of("task")
     if action in ("release", "finish") and found.claimed_by != principal.id:
         raise Forbidden("Only the member who claimed this task can do that.")
-    if action == "confirm" and found.claimed_by == principal.id:
-        raise Forbidden("Another coordinator must confirm a task you did.", kind="own-task")
+    if action == "confirm":
+        _refuse_own_or_related(db, principal, found)
     found.status = task_rules.next_status(found.status, action)
     return found
+
+
+def related_to(db: Session, coordinator_id: uuid.UUID, member_id: uuid.UUID) -> bool:
+    """Whether the coordinator paid or wrote hours for the member in the last
+    ``RELATION_WINDOW`` (docs/security.md, "Volunteers: nobody pays themselves")."""
+    since = now_utc() - task_rules.RELATION_WINDOW
+    relation = sa.select(HoursEntry.id).where(
+        HoursEntry.member_id == member_id,
+        sa.or_(
+            sa.and_(
+                HoursEntry.decided_by == coordinator_id,
+                HoursEntry.status == "approved",
+                HoursEntry.decided_at > since,
+            ),
+            sa.and_(HoursEntry.entered_by == coordinator_id, HoursEntry.created_at > since),
+        ),
+    )
+    return db.execute(relation.limit(1)).first() is not None
+
+
+def _refuse_own_or_related(db: Session, principal: Principal, task: Task) -> None:
+    """The one who confirms a task pays its doer: not themselves, nor someone they pay."""
+    if task.claimed_by == principal.id:
+        raise Forbidden("Another coordinator must confirm a task you did.", kind="own-task")
+    if task.claimed_by is not None and related_to(db, principal.id, task.claimed_by):
+        raise Forbidden(
+            "You approved or entered hours for the member who did this task lately; "
+            "another coordinator must confirm it.",
+            kind="related-claimer",
+        )
 
 
 def claim_task(db: Session, principal: Principal, task_id: uuid.UUID) -> Task:
@@ -140,11 +172,15 @@ def finish_task(db: Session, principal: Principal, task_id: uuid.UUID, finish: F
     return task
 
 
-def confirm_task(db: Session, principal: Principal, task_id: uuid.UUID) -> Task:
+def confirm_task(
+    db: Session, principal: Principal, task_id: uuid.UUID, cfg: VolunteersConfig
+) -> Task:
     """Confirm a done task; its doer earns for it (``task.completed``)."""
     task = _acted_on(db, principal, task_id, "confirm")
     task.confirmed_by, task.confirmed_at = principal.id, now_utc()
     assert task.claimed_by is not None
+    db.flush()
+    patterns.watch_approval(db, principal.id, task.claimed_by, cfg)
     announce(
         db,
         TaskCompleted(

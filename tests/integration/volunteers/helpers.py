@@ -5,6 +5,7 @@ No tests here; test modules import these (and never one another).
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import threading
 from collections.abc import Callable
@@ -15,6 +16,7 @@ import sqlalchemy as sa
 from PIL import ExifTags, Image
 
 from common.events import Event
+from services.volunteers.config import FlagLimits
 from suite.events import CONTRACTS
 from tests.helpers.databases import engine_for
 
@@ -158,3 +160,17 @@ def upload(client, who, report_id, data: bytes, name="photo.jpg", field="photo")
         headers=who.headers,
         content_type="multipart/form-data",
     )
+
+
+def flags(client, world, **query) -> list[dict[str, Any]]:
+    """The flags an admin sees (``GET /api/v1/flags``), narrowed by ``query``."""
+    response = client.get("/api/v1/flags", query_string=query, headers=world.admin.headers)
+    assert response.status_code == 200, response.json
+    return response.json["items"]
+
+
+def with_flag_limits(volunteers_app, monkeypatch, **limits) -> None:
+    """The app's flag thresholds changed (for one test) to ``limits``."""
+    cfg = volunteers_app.extensions["volunteers_config"]
+    changed = dataclasses.replace(cfg, flags=dataclasses.replace(FlagLimits(), **limits))
+    monkeypatch.setitem(volunteers_app.extensions, "volunteers_config", changed)

@@ -9,6 +9,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import sqlalchemy as sa
 
+from tests.helpers.databases import engine_for
 from tests.integration.volunteers.helpers import log
 
 
@@ -73,6 +74,7 @@ def test_verification_confirms_totals_and_a_changed_number_fails(client, world):
         "total_hours": 2.0,
         "entry_count": 1,
         "issued_at": ok.json["issued_at"],
+        "holder_name": "m**",  # the token's name "mia", masked
     }
     assert str(world.member.id) not in ok.get_data(as_text=True)
     assert "Grid 7" not in ok.get_data(as_text=True)
@@ -148,3 +150,36 @@ def test_printed_issue_time_is_utc_whatever_the_database_time_zone(client, world
     assert printed is not None
     printed_at = datetime.strptime(printed.group(1), "%Y-%m-%d %H:%M").replace(tzinfo=UTC)
     assert abs(printed_at - issued) < timedelta(minutes=2)  # not 8 hours off
+
+
+def test_the_signature_binds_the_member_and_the_name_printed(client, world, person):
+    client.put("/api/v1/me/profile", json={"display_name": "张晓明"}, headers=world.member.headers)
+    approved_hours(client, world, [60])
+    record = client.get("/api/v1/me/service-record", headers=world.member.headers).json
+    path, query = verification_path(record["verification_url"])
+    assert query["name"] == "张晓明"
+    ok = client.get(f"{path}?{urlencode(query)}")
+    assert ok.status_code == 200, ok.json
+    assert ok.json["holder_name"] == "张*明"  # masked: the public sees whose, not who
+    assert "张晓明" not in ok.get_data(as_text=True)
+    html = client.get(f"{path}?{urlencode(query)}", headers={"Accept": "text/html"})
+    assert "张*明" in html.get_data(as_text=True)
+    assert "张晓明" not in html.get_data(as_text=True)
+    # another name on the same totals fails
+    renamed = client.get(f"{path}?{urlencode({**query, 'name': '李晓明'})}")
+    assert renamed.status_code == 422
+    assert renamed.json["type"].endswith("/record-not-verified")
+    # so does the same record number given to another member
+    other = person(username="other")
+    with engine_for("volunteers").begin() as connection:
+        connection.execute(
+            sa.text("UPDATE members SET record_number = NULL WHERE id = :id"),
+            {"id": world.member.id},
+        )
+        connection.execute(
+            sa.text("INSERT INTO members (id, display_name, record_number) VALUES (:id, :n, :r)"),
+            {"id": other.id, "n": "张晓明", "r": record["record_number"]},
+        )
+    moved = client.get(f"{path}?{urlencode(query)}")
+    assert moved.status_code == 422
+    assert moved.json["type"].endswith("/record-not-verified")

@@ -118,7 +118,8 @@ def test_profile_is_created_on_first_use_and_editable(client, world):
     )
     assert updated.status_code == 200, updated.json
     assert updated.json["display_name"] == "Rick Wu"
-    assert updated.json["rider"] == {"platform": "Meituan", "rider_id": "MT-4471"}
+    # the ID number is masked in every view, the owner's own included
+    assert updated.json["rider"] == {"platform": "Meituan", "rider_id": "*****71"}
     assert updated.json["home_community_id"] == world.community["id"]
     unknown = client.put(
         "/api/v1/me/profile",

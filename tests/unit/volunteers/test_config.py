@@ -40,20 +40,22 @@ def test_values_and_their_checks():
     cfg = VolunteersConfig.from_settings(
         settings(
             INTERNAL_API_TOKEN="t", OPEN311_API_KEYS=" a, b ,,", LOCAL_TIMEZONE="Asia/Shanghai"
-        ),
+        ),  # the district's own zone: harmless
         {"REPORTS_PER_HOUR": 5, "UPLOAD_DIR": "/srv/uploads"},
     )
     assert cfg.open311_api_keys == ("a", "b")
     assert cfg.reports_per_hour == 5
     assert str(cfg.upload_dir) == "/srv/uploads"
-    assert cfg.timezone.key == "Asia/Shanghai"
+    assert cfg.district_timezone.key == "Asia/Shanghai"
     with pytest.raises(ConfigurationError, match="REPORTS_PER_HOUR"):
         VolunteersConfig.from_settings(
             settings(INTERNAL_API_TOKEN="t", REPORTS_PER_HOUR="many"), {}
         )
-    with pytest.raises(ConfigurationError, match="LOCAL_TIMEZONE"):
-        VolunteersConfig.from_settings(
-            settings(INTERNAL_API_TOKEN="t", LOCAL_TIMEZONE="Mars/Base"), {}
-        )
+    # a second calendar is refused, not silently ignored
+    for zone in ("Mars/Base", "UTC"):
+        with pytest.raises(ConfigurationError, match="LOCAL_TIMEZONE.*DISTRICT_TIMEZONE"):
+            VolunteersConfig.from_settings(
+                settings(INTERNAL_API_TOKEN="t", LOCAL_TIMEZONE=zone), {}
+            )
     with pytest.raises(ConfigurationError, match="CHECKIN_CODE_TTL"):
         VolunteersConfig.from_settings(settings(INTERNAL_API_TOKEN="t", CHECKIN_CODE_TTL="1"), {})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -72,14 +73,18 @@ def test_a_code_from_the_far_future_is_refused():
 def test_record_signatures():
     key = derive_key("secret", "service-record")
     issued = datetime(2026, 11, 23, 12, 0, 1, 123456, tzinfo=UTC)
-    totals = RecordTotals("SR-AAAA-BBBB-CCCC", 165, 2, issued)
+    member, other = uuid.UUID(int=1), uuid.UUID(int=2)
+    totals = RecordTotals("SR-AAAA-BBBB-CCCC", 165, 2, issued, member, "张晓明")
     signature = sign_record(key, totals)
     assert record_signature_valid(key, totals, signature)
     for changed in (
-        RecordTotals("SR-AAAA-BBBB-CCCC", 166, 2, issued),
-        RecordTotals("SR-AAAA-BBBB-CCCC", 165, 3, issued),
-        RecordTotals("SR-AAAA-BBBB-CCCD", 165, 2, issued),
-        RecordTotals("SR-AAAA-BBBB-CCCC", 165, 2, issued + timedelta(microseconds=1)),
+        replace(totals, minutes=166),
+        replace(totals, entries=3),
+        replace(totals, record_number="SR-AAAA-BBBB-CCCD"),
+        replace(totals, issued_at=issued + timedelta(microseconds=1)),
+        replace(totals, member_id=other),
+        replace(totals, holder_name="张晓"),
+        replace(totals, holder_name="张晓明 "),
     ):
         assert not record_signature_valid(key, changed, signature)
     assert not record_signature_valid(derive_key("other", "service-record"), totals, signature)
