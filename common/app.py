@@ -12,13 +12,19 @@ from redis import Redis
 from sqlalchemy.orm import Session
 
 from common import auth
-from common.db import Database
+from common.db import Database, retry_on_dead_connection
 from common.health import Check, health_blueprint
 from common.logs import REQUEST_ID_HEADER, clean_request_id, configure_logging, log_access
 from common.problems import register_error_handlers
 from common.settings import Settings
 from common.tokens import TokenVerifier
 from common.validation import refuse_nul_characters
+
+
+class _App(Flask):
+    def dispatch_request(self) -> Any:
+        database: Database = self.extensions["database"]
+        return retry_on_dead_connection(database, lambda: Flask.dispatch_request(self))
 
 
 def build_app(
@@ -36,7 +42,7 @@ def build_app(
     """
     config = dict(config or {})
     settings = Settings.from_env(service, overrides=config)
-    app = Flask(import_name)
+    app = _App(import_name)
     app.config.update(
         SETTINGS=settings,
         MAX_CONTENT_LENGTH=settings.max_content_length,

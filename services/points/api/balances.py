@@ -14,6 +14,7 @@ from flask_smorest import Blueprint
 
 from common.app import redis_client, session
 from common.auth import current_principal, require_auth, require_roles
+from common.db import needs_transaction
 from common.errors import Forbidden
 from common.idempotency import idempotent, request_fingerprint
 from common.pagination import PageArgs, decode_cursor, page
@@ -123,6 +124,7 @@ def leaderboard(args: dict[str, Any]) -> Leaderboard:
 
 @blp.get("/reconcile")
 @require_roles("admin")
+@needs_transaction  # one REPEATABLE READ snapshot of the whole ledger
 @blp.response(200, ReconcileSchema)
 def reconcile() -> dict[str, Any]:
     """Check the whole ledger: sums, replays, hash chains, lots and holds (admin)"""
