@@ -48,7 +48,11 @@ def _parse(trace: str) -> RoundTrips:
             continue
         kind, rest = parts[2], "\t".join(parts[3:]).strip()
         if kind == "Query":
-            trips.append(_label(rest.strip('"').rstrip(";")) or ";")
+            text = _label(rest.strip('"').rstrip(";")) or ";"
+            # psycopg empties its cache of prepared statements now and then (when a
+            # rolled back transaction may have lost one): its housekeeping, not the request's
+            if not text.startswith("DEALLOCATE"):
+                trips.append(text)
         elif kind == "Parse":
             pending = _label(rest.split(" ", 1)[1].split(" \\x", 1)[0] if " " in rest else rest)
         elif kind == "Bind" and pending is None:
