@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
@@ -11,39 +10,12 @@ from marshmallow import Schema, fields
 
 from common.dumping import _compiled, dumper
 from services.points.api.schemas import BalanceSchema, TransactionPage
+from services.points.usecases.accounts import Balance, Expiring
+from services.points.usecases.accounts import TransactionView as Transfer
 from services.rewards.api.catalogue import RewardPage
 from services.rewards.api.schemas import RewardOut
 
 WHEN = datetime(2026, 11, 28, 9, 30, 1, 123456, tzinfo=timezone(timedelta(hours=8)))
-
-
-@dataclass
-class Expiring:
-    points: int
-    expires_at: datetime
-
-
-@dataclass
-class Balance:
-    member_id: uuid.UUID
-    available: int
-    held: int
-    lifetime_earned: int
-    expiring: list[Expiring]
-
-
-@dataclass
-class Transfer:
-    id: uuid.UUID
-    seq: int
-    kind: str
-    amount: int
-    held_change: int
-    available_after: int
-    held_after: int
-    created_at: datetime
-    reference: str
-    description: str
 
 
 def _transfer(n: int) -> Transfer:
