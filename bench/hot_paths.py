@@ -70,7 +70,8 @@ def measure(suite: Suite, seeded: Seeded, args: argparse.Namespace) -> Run:
         direct = _wrk(path.name, suite.url(path.app), path.direct, seconds, args.connections)
         via = _wrk(path.name, suite.url("gateway"), path.gateway, seconds, args.connections)
         measured.append(Measured(path.name, path.kind, direct, via, load))
-    return Run(bare, bare_load, measured, pgbench(os.environ["DATABASE_URL"], args.pg_seconds))
+    baseline = pgbench(os.environ["DATABASE_URL"], args.pg_seconds) if seeded.writes else []
+    return Run(bare, bare_load, measured, baseline)
 
 
 def one_run(args: argparse.Namespace) -> Run:
@@ -178,7 +179,9 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", 2)))
     parser.add_argument("--threads", type=int, default=0, help="0: the config's default")
     parser.add_argument("--worker-class", default="", help="empty: the config's default")
-    parser.add_argument("--pool", type=int, default=4000, help="single-use writes per route")
+    parser.add_argument(
+        "--pool", type=int, default=4000, help="single-use writes per route (0: reads only)"
+    )
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--write", action="store_true", help="into docs/performance.md")
     parser.add_argument("--section", default="hot-paths")

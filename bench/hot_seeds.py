@@ -100,11 +100,14 @@ class Seeder:
 
 
 def seed(suite: Suite, signer: TokenSigner, workdir: Path, pool: int) -> Seeded:
+    """The reads, and the writes unless ``pool`` is 0."""
     seeder = Seeder(suite, signer, workdir)
     seeded = Seeded()
     _points(seeder, seeded)
-    world = _volunteers_world(seeder)
     _rewards(seeder, seeded, pool)
+    if not pool:
+        return seeded
+    world = _volunteers_world(seeder)
     seeded.writes += [
         _reports(seeder, world, pool),
         _approvals(seeder, world, pool),
@@ -255,6 +258,8 @@ def _rewards(seeder: Seeder, seeded: Seeded, pool: int) -> None:
     member = seeder.bearer(uuid.uuid4(), ["member"])
     listing = [("GET", "/api/v1/rewards", member, "-", None)]
     seeded.reads.append(seeder.path("rewards list", "read", "rewards", lambda _: listing))
+    if not pool:
+        return
     # each member may ask once per reward: a member asks for each of the five in turn
     askers = [uuid.uuid4() for _ in range(2 * max(1, pool // 10))]
     seeder.fund(askers, 100)
