@@ -22,11 +22,14 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.gateway_overhead import prepare_environment
 from bench.hot_seeds import Seeded, seed
 from bench.points_common import PgbenchResult, pgbench
 from bench.report import replace_section
 from bench.wrk import WrkResult, run_wrk
+from common.db import drop_database
+from common.migrations import APP_MODULES, upgrade
+from common.tokens import TokenSigner
+from devtools.environment import suite_environment
 from devtools.suite import WEB, Suite
 
 LUA = str(Path(__file__).with_name("rotate.lua"))
@@ -74,6 +77,22 @@ def measure(suite: Suite, seeded: Seeded, args: argparse.Namespace) -> Run:
     return Run(bare, bare_load, measured, baseline)
 
 
+def prepare_environment(workdir: Path) -> TokenSigner:
+    """Keys, and fresh databases of this process's own prefix: other benchmarks on the
+    machine (``bench_``) drop theirs when they start."""
+    signer, env = suite_environment(workdir, f"hot{os.getpid()}_")
+    os.environ.update(env)
+    for app_name in APP_MODULES:
+        drop_database(os.environ["DATABASE_URL"], env["DB_PREFIX"] + app_name)
+        upgrade(app_name)
+    return signer
+
+
+def drop_databases() -> None:
+    for app_name in APP_MODULES:
+        drop_database(os.environ["DATABASE_URL"], os.environ["DB_PREFIX"] + app_name)
+
+
 def one_run(args: argparse.Namespace) -> Run:
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
@@ -96,6 +115,7 @@ def one_run(args: argparse.Namespace) -> Run:
             return measure(suite, seeded, args)
         finally:
             suite.stop_all()
+            drop_databases()
 
 
 def _ratio(result: WrkResult, bare: WrkResult) -> str:

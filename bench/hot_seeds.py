@@ -23,7 +23,6 @@ from common.settings import database_url_for
 from common.tokens import TokenSigner
 from devtools.suite import Suite
 
-PREFIX = "bench_"  # bench.gateway_overhead.prepare_environment's database prefix
 CENTRE = (31.2304, 121.4737)
 
 
@@ -190,7 +189,9 @@ def _reports(seeder: Seeder, world: dict[str, Any], pool: int) -> HotPath:
 
 def _approvals(seeder: Seeder, world: dict[str, Any], pool: int) -> HotPath:
     engine = sa.create_engine(
-        database_url_for(seeder.suite.env["DATABASE_URL"], PREFIX + "volunteers")
+        database_url_for(
+            seeder.suite.env["DATABASE_URL"], seeder.suite.env["DB_PREFIX"] + "volunteers"
+        )
     )
     insert_members = sa.text(
         "INSERT INTO members (id, display_name) SELECT gen_random_uuid(), 'bench' "
