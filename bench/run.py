@@ -6,6 +6,8 @@ import subprocess
 import sys
 
 BENCHMARKS = [
+    ["bench.hot_paths", "--write", "--repeat", "2"],
+    ["bench.memory"],
     ["bench.gateway_overhead"],
     ["bench.points_awards"],
     ["bench.points_balance"],

@@ -1,4 +1,12 @@
-"""gunicorn settings for every web process, read from the environment."""
+"""gunicorn settings for every web process, read from the environment.
+
+Chosen by measurement (docs/performance.md, "Workers"): gthread workers, one per core
+the process may use (2 here), 4 threads each. Threads keep a worker busy while a request
+waits on PostgreSQL; sync workers lose keep-alive (every wrk or gateway connection is a
+new one) and were slowest; more workers than cores only add memory (about 45 MiB of PSS
+each) for no throughput. On a bigger machine raise WEB_CONCURRENCY to the cores the
+process gets, keeping the whole suite's PSS in mind (python -m bench.memory).
+"""
 
 import os
 

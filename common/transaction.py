@@ -36,9 +36,11 @@ def unit_of_work(session: Session) -> Iterator[Session]:
 def transactional(view: F) -> F:
     """A view whose writes commit once it returns (and roll back if it raises)."""
     from common.app import session
+    from common.db import mark_transactional
 
     @wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        mark_transactional()  # a GET that writes gets a transaction too
         with unit_of_work(session()):
             return view(*args, **kwargs)
 

@@ -8,11 +8,13 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from flask import current_app, request
+from flask import Response, current_app, request
 from flask_smorest import Blueprint
 
 from common.app import redis_client, session
 from common.auth import current_principal, require_auth, require_roles
+from common.db import needs_transaction
+from common.dumping import answer
 from common.errors import Forbidden
 from common.idempotency import idempotent, request_fingerprint
 from common.pagination import PageArgs, decode_cursor, page
@@ -73,23 +75,23 @@ def _aware(value: str) -> datetime:
 @require_auth
 @blp.arguments(MemberQuery, location="query")
 @blp.response(200, BalanceSchema)
-def balance(args: dict[str, Any]) -> Balance:
+def balance(args: dict[str, Any]) -> Response:
     """The caller's points (admins may ask for any member's)"""
-    return accounts.balance(session(), _whose(args["member_id"]), config())
+    return answer(BalanceSchema, accounts.balance(session(), _whose(args["member_id"]), config()))
 
 
 @blp.get("/transactions")
 @require_auth
 @blp.arguments(TransactionQuery, location="query")
 @blp.response(200, TransactionPage)
-def transactions(args: dict[str, Any]) -> dict[str, Any]:
+def transactions(args: dict[str, Any]) -> Response:
     """The caller's transfers, newest first (admins may ask for any member's)"""
     member_id = _whose(args["member_id"])
     after = decode_cursor(args["cursor"], _seq)
     rows = accounts.transactions(
         session(), member_id, args["limit"] + 1, after[0] if after else None
     )
-    return page(rows, args["limit"], lambda t: (t.seq,))
+    return answer(TransactionPage, page(rows, args["limit"], lambda t: (t.seq,)))
 
 
 @blp.post("/adjustments")
@@ -122,6 +124,7 @@ def leaderboard(args: dict[str, Any]) -> Leaderboard:
 
 @blp.get("/reconcile")
 @require_roles("admin")
+@needs_transaction  # one REPEATABLE READ snapshot of the whole ledger
 @blp.response(200, ReconcileSchema)
 def reconcile() -> dict[str, Any]:
     """Check the whole ledger: sums, replays, hash chains, lots and holds (admin)"""

@@ -76,9 +76,12 @@ _BALANCE = sa.text(
 def balance(session: Session, member_id: uuid.UUID, config: PointsConfig) -> Balance:
     """The stored balance and the next lots to expire: one round trip of two index lookups,
     whatever the length of the history."""
-    row = session.execute(
-        _BALANCE, {"member_id": member_id, "shown": config.expiring_lots_shown}
-    ).one()
+    # on the session's connection: one text statement needs none of the ORM's execution
+    row = (
+        session.connection()
+        .execute(_BALANCE, {"member_id": member_id, "shown": config.expiring_lots_shown})
+        .one()
+    )
     return Balance(
         member_id=member_id,
         available=row.available or 0,
@@ -99,14 +102,31 @@ def transactions(
     Transfers to one account are serialised by its row lock, so the sequence is
     the commit order: a page never shifts when new transfers arrive in front.
     """
-    query = sa.select(Transfer).where(Transfer.member_id == member_id)
+    # the columns a member sees, as plain rows: a page of whole ORM objects (hashes,
+    # keys and all) cost about twice as much to load (docs/performance.md)
+    query = sa.select(*_SHOWN).where(Transfer.member_id == member_id)
     if before_seq is not None:
         query = query.where(Transfer.seq < before_seq)
-    rows = session.scalars(query.order_by(Transfer.seq.desc()).limit(limit)).all()
+    rows = session.execute(query.order_by(Transfer.seq.desc()).limit(limit)).all()
     return [transaction_view(t) for t in rows]
 
 
-def transaction_view(t: Transfer) -> TransactionView:
+_SHOWN = (
+    Transfer.id,
+    Transfer.seq,
+    Transfer.kind,
+    Transfer.amount,
+    Transfer.direction,
+    Transfer.available_after,
+    Transfer.held_after,
+    Transfer.created_at,
+    Transfer.reference,
+    Transfer.description,
+)
+
+
+def transaction_view(t: Any) -> TransactionView:
+    """``t``: a transfer, or a row of its ``_SHOWN`` columns."""
     change = ledger.effect(t.kind, t.amount, t.direction)
     return TransactionView(
         id=t.id,

@@ -9,6 +9,7 @@ from flask_smorest import Blueprint
 
 from common.app import session
 from common.auth import require_auth
+from common.db import needs_transaction
 from common.pagination import decode_cursor, page, page_of
 from services.rewards.api.context import actor
 from services.rewards.api.schemas import AuditArgs, AuditOut, ExportArgs
@@ -32,6 +33,7 @@ def audit_log(args: dict[str, Any]) -> dict[str, Any]:
 
 @blp.get("/redemptions/export.csv")
 @require_auth
+@needs_transaction  # streamed through a server-side cursor, which lives in a transaction
 @blp.arguments(ExportArgs, location="query")
 @blp.response(200, content_type="text/csv")
 def export_redemptions(args: dict[str, Any]) -> Response:

@@ -5,10 +5,12 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from flask import Response
 from flask_smorest import Blueprint
 
 from common.app import session
 from common.auth import require_auth
+from common.dumping import answer
 from common.pagination import keyset_page, page_of
 from common.transaction import transactional
 from services.rewards.adapters.models import Reward
@@ -46,7 +48,7 @@ def reward_view(
 @require_auth
 @blp.arguments(CatalogueArgs, location="query")
 @blp.response(200, RewardPage)
-def list_rewards(args: dict[str, Any]) -> dict[str, Any]:
+def list_rewards(args: dict[str, Any]) -> Response:
     """The rewards, cheapest first, each saying whether the caller may ask for it"""
     caller = actor()
     db = session()
@@ -54,7 +56,7 @@ def list_rewards(args: dict[str, Any]) -> dict[str, Any]:
     result = keyset_page(db, query, args, Reward.cost, Reward.id)
     listed = catalogue.with_eligibility(db, caller, result["items"], levels())
     result["items"] = [reward_view(i.reward, i.eligible, i.ineligible_reason) for i in listed]
-    return result
+    return answer(RewardPage, result)
 
 
 @blp.get("/rewards/<uuid:reward_id>")

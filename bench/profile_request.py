@@ -1,0 +1,99 @@
+"""Where a request's CPU goes: one service's path called in process, as WSGI, many times.
+
+``python -m bench.profile_request [PATH] [--app points] [--cprofile]`` (DATABASE_URL and
+REDIS_URL set) migrates fresh databases of its own prefix, builds the app, calls PATH with
+a member's token 200 times to warm up, then N times, and prints the CPU time per request
+(``time.process_time``: what the process spent, whatever else the machine runs). With
+``--cprofile`` it prints each package's share of that time (cProfile slows every call
+alike, so read the shares, not the microseconds) and the slowest functions.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import importlib
+import logging
+import os
+import pstats
+import tempfile
+import time
+import uuid
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from werkzeug.test import EnvironBuilder
+
+
+def _caller(app: Any, path: str, token: str) -> Any:
+    headers = [("Authorization", f"Bearer {token}")]
+    environ = EnvironBuilder(path=path, headers=headers).get_environ()
+
+    def start_response(*_: Any) -> None:
+        return None
+
+    def once() -> None:
+        body = app.wsgi_app(dict(environ), start_response)
+        b"".join(body)
+        body.close()
+
+    return once
+
+
+def _owner(filename: str) -> str:
+    if "site-packages/" in filename:
+        return filename.split("site-packages/")[1].split("/")[0]
+    if "/lib/python3" in filename:
+        return "stdlib"
+    return "/".join(filename.split("/")[-2:])  # this project's own modules, or "~" builtins
+
+
+def shares(profile: cProfile.Profile, top: int = 20) -> list[str]:
+    stats = pstats.Stats(profile)
+    by_owner: Counter[str] = Counter()
+    for (filename, _, _), (_, _, own, _, _) in stats.stats.items():  # type: ignore[attr-defined]
+        by_owner[_owner(filename)] += own
+    total = sum(by_owner.values())
+    return [f"{seconds / total:6.1%}  {owner}" for owner, seconds in by_owner.most_common(top)]
+
+
+def main() -> None:
+    from common.db import drop_database
+    from common.migrations import upgrade
+    from devtools.environment import suite_environment
+    from suite import app as app_of_suite
+
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("path", nargs="?", default="/api/v1/points/balance")
+    parser.add_argument("--app", default="points")
+    parser.add_argument("--requests", type=int, default=3000)
+    parser.add_argument("--cprofile", action="store_true")
+    args = parser.parse_args()
+    signer, env = suite_environment(Path(tempfile.mkdtemp()), f"prof{os.getpid()}_")
+    os.environ.update({**env, "LOG_LEVEL": "INFO"})  # the access line is part of the cost
+    upgrade(args.app)
+    try:
+        package = importlib.import_module(app_of_suite(args.app).package)
+        app = package.create_app({})
+        handler = logging.getLogger().handlers[0]
+        handler.stream = Path(os.devnull).open("w")  # type: ignore[attr-defined]  # noqa: SIM115
+        once = _caller(app, args.path, signer.sign(uuid.uuid4(), "m", ["member"]))
+        for _ in range(200):
+            once()
+        started = time.process_time()
+        for _ in range(args.requests):
+            once()
+        spent = (time.process_time() - started) / args.requests
+        print(f"{args.app} {args.path}: {spent * 1e6:.0f} us of CPU per request")
+        if args.cprofile:
+            profile = cProfile.Profile(time.process_time)
+            profile.runcall(lambda: [once() for _ in range(args.requests)])
+            print("\n".join(shares(profile)))
+        app.extensions["database"].engine.dispose()
+    finally:
+        drop_database(os.environ["DATABASE_URL"], env["DB_PREFIX"] + args.app)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,108 @@
+"""Hot answers dumped without a marshmallow round, to the same JSON.
+
+marshmallow's ``Schema.dump`` walks each field through its generic machinery; for a page
+of twenty transactions that is most of what the view costs (docs/performance.md). For a
+schema made only of plain fields (integers, strings, UUIDs, ISO times, booleans, raw
+values, and nested or listed schemas of the same), ``dumper(schema)`` compiles one small
+function per field that gives the same output. A schema with anything else (``data_key``,
+``attribute``, ``load_only``, methods, formats, custom fields) is dumped by marshmallow as
+before, so using ``answer()`` is always safe; ``tests/unit/test_dumping.py`` holds the two
+equal on the hot schemas.
+
+The view keeps its ``@blp.response(status, Schema)`` (the OpenAPI document is unchanged)
+and returns ``answer(Schema, result)``: flask-smorest passes a ``Response`` through.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, cast
+
+from flask import Response, current_app
+from marshmallow import Schema, fields
+
+Dump = Callable[[Any], Any]
+
+_PLAIN: dict[type[fields.Field[Any]], Dump] = {
+    fields.Integer: int,
+    fields.String: str,
+    fields.UUID: str,
+    fields.Boolean: bool,
+    fields.Float: float,
+    fields.Raw: lambda value: value,
+}
+_cache: dict[type[Schema], Callable[[Any], dict[str, Any]] | None] = {}
+
+
+def _value(field: fields.Field[Any]) -> Dump | None:
+    """How one field dumps a present, non-None value; None when it is not a plain field."""
+    if field.data_key is not None or field.attribute is not None or field.load_only:
+        return None
+    kind = type(field)
+    if kind in _PLAIN:
+        return _PLAIN[kind]
+    if kind is fields.DateTime and field.format in ("iso", "iso8601"):  # type: ignore[attr-defined]
+        return lambda value: value.isoformat()  # what marshmallow's "iso" does
+    if kind is fields.Nested and not field.many and not field.only and not field.exclude:  # type: ignore[attr-defined]
+        nested = field.nested  # type: ignore[attr-defined]
+        return _compiled(nested if isinstance(nested, type) else type(nested))
+    if kind is fields.Dict and field.key_field is None and field.value_field is None:  # type: ignore[attr-defined]
+        return dict  # marshmallow copies a mapping it is told nothing about
+    if kind is fields.List:
+        item = _value(field.inner)  # type: ignore[attr-defined]
+        if item is None:
+            return None
+        return lambda values: [None if v is None else item(v) for v in values]
+    return None
+
+
+def _getter(name: str) -> Callable[[Any], Any]:
+    missing = object()
+
+    def get(obj: Any) -> Any:
+        if isinstance(obj, dict):
+            return obj.get(name, missing)
+        return getattr(obj, name, missing)
+
+    get.missing = missing  # type: ignore[attr-defined]
+    return get
+
+
+def _compiled(schema: type[Schema]) -> Callable[[Any], dict[str, Any]] | None:
+    if schema in _cache:
+        return _cache[schema]
+    _cache[schema] = None  # a schema nested in itself is left to marshmallow
+    instance = schema()
+    parts = []
+    for name, field in instance.dump_fields.items():
+        dump = _value(field)
+        if dump is None:
+            return None
+        parts.append((name, _getter(name), dump))
+
+    def run(obj: Any) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for name, get, dump in parts:
+            value = get(obj)
+            if value is get.missing:  # type: ignore[attr-defined]
+                continue
+            out[name] = None if value is None else dump(value)
+        return out
+
+    _cache[schema] = run
+    return run
+
+
+def dumper(schema: type[Schema]) -> Callable[[Any], dict[str, Any]]:
+    """A function dumping like ``schema().dump``: compiled when the schema is plain."""
+    compiled = _compiled(schema)
+    if compiled is not None:
+        return compiled
+    fallback = schema()
+    return fallback.dump
+
+
+def answer(schema: type[Schema], result: Any) -> Response:
+    """``result`` dumped as ``schema`` would dump it, as the JSON response flask-smorest
+    would have built."""
+    return cast(Response, current_app.json.response(dumper(schema)(result)))
