@@ -20,7 +20,9 @@ blp = Blueprint("probe_db_errors", __name__, url_prefix="/api/v1/probe-db")
 def duplicate() -> dict[str, str]:
     db = session()
     db.execute(
-        sa.text("CREATE TEMPORARY TABLE IF NOT EXISTS probe (id int PRIMARY KEY, name text, at text)")
+        sa.text(
+            "CREATE TEMPORARY TABLE IF NOT EXISTS probe (id int PRIMARY KEY, name text, at text)"
+        )
     )
     # the second insert breaks the primary key (PostgreSQL's own DETAIL names the key's
     # value, so the key here is a plain number: what must not leak is the other values)
