@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
@@ -46,7 +47,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
             "INTERNAL_API_TOKEN (or INTERNAL_API_TOKEN_FILE) is not set: the rewards service "
             "places holds with it; `make run` generates one under var/keys/"
         )
-    points_config = PointsConfig.from_env({**app.config["SETTINGS"].extra, **dict(config or {})})
+    settings = app.config["SETTINGS"]
+    points_config = dataclasses.replace(
+        PointsConfig.from_env({**settings.extra, **dict(config or {})}),
+        district_timezone=settings.district_timezone,
+    )
     app.extensions["points_config"] = points_config
     if points_config.db_role:
         _run_as_role(app.extensions["database"].engine, points_config.db_role)

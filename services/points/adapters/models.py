@@ -174,7 +174,7 @@ class EarningRule(Base):
 
 
 class DailyAward(Base):
-    """What a member was paid for one event type on one (UTC) day, for the daily cap."""
+    """What a member was paid for one event type on one (district) day, for the daily cap."""
 
     __tablename__ = "daily_awards"
 

@@ -117,7 +117,12 @@ def adjust(adjustment: Adjustment) -> Balance:
 def leaderboard(args: dict[str, Any]) -> Leaderboard:
     """The month's top earners of an organisation, or of the whole district"""
     return leaderboards.top(
-        session(), redis_client(), args["organization_id"], args["period"], args["limit"]
+        session(),
+        redis_client(),
+        args["organization_id"],
+        args["period"],
+        args["limit"],
+        config().district_timezone,
     )
 
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 from typing import Any
 
 import sqlalchemy as sa
@@ -32,7 +32,16 @@ from services.points.adapters.models import DailyAward, ParkedEvent, plumbing
 from services.points.adapters.store import LedgerTx
 from services.points.config import PointsConfig
 from services.points.domain.ledger import AWARD, CREDIT
-from services.points.domain.rules import BadEvent, Rule, award_day, base_points, capped, describe
+from services.points.domain.rules import (
+    BadEvent,
+    Rule,
+    award_day,
+    base_points,
+    cap_of,
+    capped,
+    describe,
+    month_of,
+)
 from services.points.usecases import clawbacks, clock
 from services.points.usecases.clawbacks import Reversal
 from services.points.usecases.inbox import Incoming, Unreadable, park_row, read_batch
@@ -79,6 +88,11 @@ class Award:
     def field(self, name: str) -> Any:
         return getattr(self.incoming.payload, name, None)
 
+    def day_key(self, zone: tzinfo) -> tuple[uuid.UUID, str, date]:
+        """(member, event type, day) the award's daily cap counts on."""
+        day = award_day(self.incoming.event.occurred_at, zone, self.field("work_date"))
+        return (self.member_id, self.incoming.type, day)
+
 
 def handle_events(
     session: Session, config: PointsConfig, envelopes: list[Any], tables: PlumbingTables = plumbing
@@ -89,7 +103,7 @@ def handle_events(
     awards, reversals = batch.classify(fresh)
     tx = batch.lock(awards, reversals)
     batch.pay(tx, awards)
-    clawbacks.claw_back(session, tx, reversals, batch.result)
+    clawbacks.claw_back(session, tx, reversals, batch.result, config.district_timezone)
     tx.flush()
     batch.note()
     return batch.result
@@ -205,12 +219,11 @@ class _Batch:
             except BadEvent as exc:
                 self._park(incoming, f"bad event data: {exc}")
                 continue
-            key = (award.member_id, incoming.type, award_day(incoming.event.occurred_at))
-            paid = capped(wanted, award.rule.daily_cap, paid_today[key])
+            key = award.day_key(self.config.district_timezone)
+            cap = cap_of(award.rule, self.config.default_daily_cap)
+            paid = capped(wanted, cap, paid_today[key])
             if paid < wanted:
-                self.result.notes[incoming.id] = (
-                    f"daily cap {award.rule.daily_cap}: paid {paid} of {wanted}"
-                )
+                self.result.notes[incoming.id] = f"daily cap {cap}: paid {paid} of {wanted}"
             if paid > 0:
                 paid_today[key] += paid
                 tx.count_daily(*key, paid)
@@ -239,7 +252,12 @@ class _Batch:
         self.result.paid += 1
         self.result.points += paid
         self.result.scores.append(
-            (organization_id, clawbacks.period(incoming.event.occurred_at), award.member_id, paid)
+            (
+                organization_id,
+                month_of(incoming.event.occurred_at, self.config.district_timezone),
+                award.member_id,
+                paid,
+            )
         )
 
     def _expires_at(self, occurred_at: datetime) -> datetime:
@@ -252,11 +270,7 @@ class _Batch:
 
     def _paid_today(self, awards: list[Award]) -> defaultdict[tuple[uuid.UUID, str, date], int]:
         totals: defaultdict[tuple[uuid.UUID, str, date], int] = defaultdict(int)
-        keys = {
-            (a.member_id, a.incoming.type, award_day(a.incoming.event.occurred_at))
-            for a in awards
-            if a.rule.daily_cap is not None
-        }
+        keys = {a.day_key(self.config.district_timezone) for a in awards}
         if keys:
             daily = sa.tuple_(DailyAward.member_id, DailyAward.event_type, DailyAward.day)
             rows = self.session.execute(

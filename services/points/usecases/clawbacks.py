@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime, tzinfo
 from typing import TYPE_CHECKING, Final
 
 import sqlalchemy as sa
@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from services.points.adapters.models import Transfer
 from services.points.adapters.store import LedgerTx
 from services.points.domain.ledger import DEBIT, REVERSAL
+from services.points.domain.rules import month_of
 from suite.events import AwardReversed
 
 if TYPE_CHECKING:  # awards imports this module
@@ -53,11 +54,6 @@ class Reversal:
     @property
     def original_id(self) -> uuid.UUID:
         return self.payload.reverses_event_id
-
-
-def period(when: datetime) -> str:
-    """The leaderboard month a moment counts in."""
-    return when.astimezone(UTC).strftime("%Y-%m")
 
 
 def find_originals(
@@ -113,7 +109,7 @@ def _paid_in_batch(tx: LedgerTx, original_id: uuid.UUID) -> Paid | None:
 
 
 def claw_back(
-    session: Session, tx: LedgerTx, reversals: list[Reversal], result: BatchResult
+    session: Session, tx: LedgerTx, reversals: list[Reversal], result: BatchResult, zone: tzinfo
 ) -> None:
     """Take back what each reversal's original paid, once per original, under the members'
     locks (so no other transaction can be clawing the same award back)."""
@@ -133,7 +129,7 @@ def claw_back(
             result.notes[reversal.event_id] = why
             continue
         clawed.add(f"reversal:{reversal.original_id}")
-        _take_back(tx, reversal, result)
+        _take_back(tx, reversal, result, zone)
 
 
 def _why_not(reversal: Reversal, clawed: set[str]) -> str | None:
@@ -147,7 +143,7 @@ def _why_not(reversal: Reversal, clawed: set[str]) -> str | None:
     return None
 
 
-def _take_back(tx: LedgerTx, reversal: Reversal, result: BatchResult) -> None:
+def _take_back(tx: LedgerTx, reversal: Reversal, result: BatchResult, zone: tzinfo) -> None:
     original = reversal.original
     assert original is not None
     state = tx.with_lots(original.member_id)
@@ -174,5 +170,10 @@ def _take_back(tx: LedgerTx, reversal: Reversal, result: BatchResult) -> None:
     )
     result.reversed += 1
     result.scores.append(
-        (original.organization_id, period(original.occurred_at), original.member_id, -take)
+        (
+            original.organization_id,
+            month_of(original.occurred_at, zone),
+            original.member_id,
+            -take,
+        )
     )

@@ -55,7 +55,7 @@ def count(sql: str, **params: Any) -> int:
 def test_forty_parallel_awards_all_land(set_rule, run_batch, balance_of, reconciled):
     """Each batch pays a shared member and one of its own: the shared account is hot, the
     batches lock two accounts each, and the issuance shards are hit by all of them."""
-    set_rule("task.completed", 10)
+    set_rule("task.completed", 10, daily_cap=10_000)
     shared = uuid.uuid4()
     own = [uuid.uuid4() for _ in range(40)]
     results = in_parallel(
