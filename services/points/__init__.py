@@ -36,11 +36,14 @@ def _run_as_role(engine: sa.Engine, role: str) -> None:
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from services.points import cli
+    from services.points.api.adjustments import blp as adjustments
     from services.points.api.balances import blp as balances
     from services.points.api.internal import blp as internal
     from services.points.api.rules import blp as rules
 
-    app = build_app("points", __name__, config, api_blueprints=[balances, rules, internal])
+    app = build_app(
+        "points", __name__, config, api_blueprints=[balances, adjustments, rules, internal]
+    )
     if not app.config["INTERNAL_API_TOKEN"]:
         # the holds API would refuse every caller: better not to start at all
         raise ConfigurationError(

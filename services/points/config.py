@@ -22,6 +22,8 @@ class PointsConfig:
     db_role: str = "points_service"
     expiring_lots_shown: int = 3
     leaderboard_size: int = 20
+    # an adjustment moving more points than this waits for a second admin's approval
+    adjustment_approval_above: int = 500
     # the cap of a rule set without one
     default_daily_cap: int = DEFAULT_DAILY_CAP
     # decides the day of a daily cap and the month of a leaderboard (the suite's setting,
@@ -37,6 +39,7 @@ class PointsConfig:
                 hold_default_seconds=int(env.get("POINTS_HOLD_DEFAULT_SECONDS", str(15 * 60))),
                 hold_max_seconds=int(env.get("POINTS_HOLD_MAX_SECONDS", str(30 * 24 * 3600))),
                 db_role=env.get("POINTS_DB_ROLE", "points_service").strip(),
+                adjustment_approval_above=int(env.get("POINTS_ADJUSTMENT_APPROVAL_ABOVE", "500")),
                 default_daily_cap=int(env.get("POINTS_DEFAULT_DAILY_CAP", str(DEFAULT_DAILY_CAP))),
             )
         except ValueError as exc:
@@ -48,6 +51,8 @@ class PointsConfig:
                 "POINTS_HOLD_DEFAULT_SECONDS must be at least 1 and at most "
                 "POINTS_HOLD_MAX_SECONDS, or every hold placed without a deadline is refused"
             )
+        if config.adjustment_approval_above < 0:
+            raise ConfigurationError("POINTS_ADJUSTMENT_APPROVAL_ABOVE must not be negative")
         if config.default_daily_cap < 0:
             raise ConfigurationError("POINTS_DEFAULT_DAILY_CAP must not be negative")
         if not config.db_role.replace("_", "").isalnum() and config.db_role:

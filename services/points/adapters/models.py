@@ -196,3 +196,32 @@ class ParkedEvent(Base):
     received_at: so.Mapped[datetime] = so.mapped_column(
         sa.DateTime(timezone=True), server_default=sa.func.now()
     )
+
+
+ADJUSTMENT_STATUSES = ("pending", "approved", "rejected")
+
+
+class AdjustmentRequest(Base):
+    """An admin's adjustment that waits for a second admin (large, or to the admin's own
+    account); it posts to the journal only when approved, under the key
+    ``adjustment-request:<id>``, so it is paid at most once."""
+
+    __tablename__ = "adjustment_requests"
+    __table_args__ = (
+        sa.CheckConstraint(f"status IN ({_in(ADJUSTMENT_STATUSES)})", name="status_valid"),
+        sa.CheckConstraint("amount <> 0", name="amount_not_zero"),
+        sa.Index("ix_adjustment_requests_status", "status", "requested_at", "id"),
+    )
+
+    id: so.Mapped[uuid.UUID] = so.mapped_column(
+        UUID(as_uuid=True), primary_key=True, default=uuid.uuid4
+    )
+    member_id: so.Mapped[uuid.UUID] = so.mapped_column(UUID(as_uuid=True))
+    amount: so.Mapped[int] = so.mapped_column(sa.BigInteger)
+    reason: so.Mapped[str] = so.mapped_column(sa.Text)
+    status: so.Mapped[str] = so.mapped_column(sa.String(10), default="pending")
+    requested_by: so.Mapped[uuid.UUID] = so.mapped_column(UUID(as_uuid=True))
+    requested_at: so.Mapped[datetime] = so.mapped_column(sa.DateTime(timezone=True))
+    decided_by: so.Mapped[uuid.UUID | None] = so.mapped_column(UUID(as_uuid=True))
+    decided_at: so.Mapped[datetime | None] = so.mapped_column(sa.DateTime(timezone=True))
+    rejection_reason: so.Mapped[str | None] = so.mapped_column(sa.Text)

@@ -155,7 +155,14 @@ def adjust(
     key = adjustment_key(actor, idempotency_key)
     existing = tx.existing(key)
     if existing is None:
-        _post_adjustment(tx, config, adjustment, actor, key, fingerprint)
+        post_adjustment(
+            tx,
+            config,
+            adjustment,
+            key=key,
+            reference=f"adjustment by {actor}",
+            fingerprint=fingerprint,
+        )
         tx.flush()
     elif (
         existing.request_hash is not None
@@ -168,18 +175,20 @@ def adjust(
     return balance(session, member_id, config)
 
 
-def _post_adjustment(
+def post_adjustment(
     tx: LedgerTx,
     config: PointsConfig,
     adjustment: Adjustment,
-    actor: uuid.UUID,
+    *,
     key: str,
-    fingerprint: bytes | None,
+    reference: str,
+    fingerprint: bytes | None = None,
 ) -> None:
+    """Post an adjustment under the member's lock (the caller's ``tx``), once per ``key``."""
     member_id, amount = adjustment.member_id, adjustment.amount
     posting: dict[str, Any] = {
         "idempotency_key": key,
-        "reference": f"adjustment by {actor}",
+        "reference": reference,
         "description": f"Adjustment: {adjustment.reason}",
         "request_hash": fingerprint,
     }

@@ -8,7 +8,6 @@ import sys
 import threading
 import uuid
 from collections import Counter
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -19,32 +18,11 @@ from rq.job import Job
 from rq.serializers import JSONSerializer
 
 from common.jobs import json_queue
+from tests.helpers.parallel import in_parallel
 from tests.helpers.points_db import points_engine
 from tests.helpers.points_events import envelope
 
 HOLDS = "/internal/v1/points/holds"
-
-
-def in_parallel(n: int, work: Callable[[int], Any]) -> list[Any]:
-    """Run ``work(i)`` in ``n`` threads released at the same moment; their results."""
-    barrier = threading.Barrier(n)
-    results: list[Any] = [None] * n
-    errors: list[BaseException] = []
-
-    def run(i: int) -> None:
-        barrier.wait()
-        try:
-            results[i] = work(i)
-        except BaseException as exc:  # reported below
-            errors.append(exc)
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    assert not errors, errors
-    return results
 
 
 def count(sql: str, **params: Any) -> int:
