@@ -1,4 +1,4 @@
-"""The gateway's tables: users and their refresh tokens."""
+"""The gateway's tables: users, their refresh tokens, invites."""
 
 from __future__ import annotations
 
@@ -32,6 +32,27 @@ class User(Base):
     organization_ids: so.Mapped[list[uuid.UUID]] = so.mapped_column(
         ARRAY(UUID(as_uuid=True)), server_default=sa.text("'{}'")
     )
+    created_at: so.Mapped[datetime] = so.mapped_column(
+        sa.DateTime(timezone=True), server_default=sa.func.now()
+    )
+    # the invite the account registered with (who invited whom, for relation checks)
+    invite_id: so.Mapped[uuid.UUID | None] = so.mapped_column(sa.ForeignKey("invites.id"))
+
+
+class Invite(Base):
+    """A coordinator's code for a registration drive: ``uses`` registrations until
+    ``expires_at``, past the per-address limit."""
+
+    __tablename__ = "invites"
+    __table_args__ = (sa.CheckConstraint("used >= 0 AND used <= uses", name="used_within_uses"),)
+
+    id: so.Mapped[uuid.UUID] = so.mapped_column(UUID(as_uuid=True), primary_key=True)
+    code: so.Mapped[str] = so.mapped_column(sa.String(32), unique=True)
+    organization_id: so.Mapped[uuid.UUID] = so.mapped_column(UUID(as_uuid=True))
+    created_by: so.Mapped[uuid.UUID] = so.mapped_column(UUID(as_uuid=True))
+    uses: so.Mapped[int] = so.mapped_column(sa.Integer)
+    used: so.Mapped[int] = so.mapped_column(sa.Integer, server_default=sa.text("0"))
+    expires_at: so.Mapped[datetime] = so.mapped_column(sa.DateTime(timezone=True))
     created_at: so.Mapped[datetime] = so.mapped_column(
         sa.DateTime(timezone=True), server_default=sa.func.now()
     )
