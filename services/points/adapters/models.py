@@ -45,12 +45,15 @@ class Account(Base):
     __table_args__ = (
         sa.CheckConstraint("available >= 0", name="available_not_negative"),
         sa.CheckConstraint("held >= 0", name="held_not_negative"),
+        sa.CheckConstraint("owed >= 0", name="owed_not_negative"),
     )
 
     member_id: so.Mapped[uuid.UUID] = so.mapped_column(UUID(as_uuid=True), primary_key=True)
     available: so.Mapped[int] = so.mapped_column(sa.BigInteger, server_default=sa.text("0"))
     held: so.Mapped[int] = so.mapped_column(sa.BigInteger, server_default=sa.text("0"))
     lifetime_earned: so.Mapped[int] = so.mapped_column(sa.BigInteger, server_default=sa.text("0"))
+    # clawed back but already spent or held: recovered from the next awards first
+    owed: so.Mapped[int] = so.mapped_column(sa.BigInteger, server_default=sa.text("0"))
     seq: so.Mapped[int] = so.mapped_column(sa.BigInteger, server_default=sa.text("0"))
     last_hash: so.Mapped[bytes] = so.mapped_column(
         sa.LargeBinary(32), server_default=sa.text("'\\x" + GENESIS_HASH.hex() + "'::bytea")
@@ -225,3 +228,19 @@ class AdjustmentRequest(Base):
     decided_by: so.Mapped[uuid.UUID | None] = so.mapped_column(UUID(as_uuid=True))
     decided_at: so.Mapped[datetime | None] = so.mapped_column(sa.DateTime(timezone=True))
     rejection_reason: so.Mapped[str | None] = so.mapped_column(sa.Text)
+
+
+class Debt(Base):
+    """What one clawback could not take; the account's ``owed`` is their sum less the
+    recoveries (transfers keyed ``recovery:<event id>``)."""
+
+    __tablename__ = "debts"
+    __table_args__ = (sa.CheckConstraint("amount > 0", name="amount_positive"),)
+
+    reversal_event_id: so.Mapped[uuid.UUID] = so.mapped_column(UUID(as_uuid=True), primary_key=True)
+    member_id: so.Mapped[uuid.UUID] = so.mapped_column(UUID(as_uuid=True), index=True)
+    original_event_id: so.Mapped[uuid.UUID] = so.mapped_column(UUID(as_uuid=True))
+    amount: so.Mapped[int] = so.mapped_column(sa.BigInteger)
+    created_at: so.Mapped[datetime] = so.mapped_column(
+        sa.DateTime(timezone=True), server_default=sa.func.now()
+    )

@@ -33,6 +33,9 @@ class BalanceSchema(Schema):
     held = fields.Integer()
     lifetime_earned = fields.Integer()
     expiring = fields.List(fields.Nested(ExpiringSchema))
+    owed = fields.Integer(
+        metadata={"description": "clawed back after it was spent or held; the next awards pay it"}
+    )
 
 
 class MemberQuery(Schema):

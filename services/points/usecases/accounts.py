@@ -33,6 +33,8 @@ class Balance:
     held: int
     lifetime_earned: int
     expiring: list[Expiring] = field(default_factory=list)
+    # clawed back after it was spent or held: the next awards pay it first
+    owed: int = 0
 
 
 @dataclass(frozen=True)
@@ -62,7 +64,7 @@ class Adjustment:
 
 _BALANCE = sa.text(
     """
-    SELECT a.available, a.held, a.lifetime_earned,
+    SELECT a.available, a.held, a.lifetime_earned, a.owed,
            (SELECT coalesce(json_agg(json_build_array(l.remaining, l.expires_at)
                                      ORDER BY l.expires_at), '[]')
               FROM (SELECT remaining, expires_at FROM lots
@@ -84,6 +86,7 @@ def balance(session: Session, member_id: uuid.UUID, config: PointsConfig) -> Bal
         available=row.available or 0,
         held=row.held or 0,
         lifetime_earned=row.lifetime_earned or 0,
+        owed=row.owed or 0,
         expiring=[
             Expiring(points, datetime.fromisoformat(expires_at))
             for points, expires_at in row.expiring

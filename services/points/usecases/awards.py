@@ -42,7 +42,7 @@ from services.points.domain.rules import (
     describe,
     month_of,
 )
-from services.points.usecases import clawbacks, clock
+from services.points.usecases import clawbacks, clock, debts
 from services.points.usecases.clawbacks import Reversal
 from services.points.usecases.inbox import Incoming, Unreadable, park_row, read_batch
 from services.points.usecases.rules import RuleBook
@@ -103,7 +103,7 @@ def handle_events(
     awards, reversals = batch.classify(fresh)
     tx = batch.lock(awards, reversals)
     batch.pay(tx, awards)
-    clawbacks.claw_back(session, tx, reversals, batch.result, config.district_timezone)
+    clawbacks.claw_back(session, tx, reversals, batch.result, config.district_timezone, batch.owed)
     tx.flush()
     batch.note()
     return batch.result
@@ -122,6 +122,8 @@ class _Batch:
         self.parked: list[dict[str, Any]] = []
         self.claimed: set[uuid.UUID] = set()
         self.tombstoned: set[uuid.UUID] = set()
+        # what the locked members owe from clawbacks that fell short
+        self.owed: dict[uuid.UUID, int] = {}
 
     def claim(self, envelopes: list[Any]) -> list[Incoming]:
         """Insert the batch's ids into ``processed_events``; the events that were not there.
@@ -206,7 +208,9 @@ class _Batch:
         members = {a.member_id for a in awards}
         members |= {r.original.member_id for r in reversals if r.original is not None}
         shards = self.config.system_shards
-        return LedgerTx(self.session, members, shards=shards, now=clock.now_utc())
+        tx = LedgerTx(self.session, members, shards=shards, now=clock.now_utc())
+        self.owed = debts.owed_by(self.session, members)
+        return tx
 
     def pay(self, tx: LedgerTx, awards: list[Award]) -> None:
         """Post each award, trimmed by what its member was paid that day for its type."""
@@ -249,16 +253,23 @@ class _Batch:
             expires_at=expires_at,
         )
         tx.state(award.member_id).credit_lot(expires_at, paid)
+        occurred_at = incoming.event.occurred_at
+        # a debt from a clawback that fell short is paid first from what was just earned
+        recovered = debts.recover(
+            self.session,
+            tx,
+            self.owed,
+            award.member_id,
+            event_id=incoming.id,
+            organization_id=organization_id,
+            occurred_at=occurred_at,
+        )
+        if recovered:
+            self.result.notes.setdefault(incoming.id, f"{recovered} recovered of a debt")
         self.result.paid += 1
         self.result.points += paid
-        self.result.scores.append(
-            (
-                organization_id,
-                month_of(incoming.event.occurred_at, self.config.district_timezone),
-                award.member_id,
-                paid,
-            )
-        )
+        month = month_of(occurred_at, self.config.district_timezone)
+        self.result.scores.append((organization_id, month, award.member_id, paid - recovered))
 
     def _expires_at(self, occurred_at: datetime) -> datetime:
         try:

@@ -18,8 +18,10 @@ from sqlalchemy.orm import Session
 
 from services.points.adapters.models import Transfer
 from services.points.adapters.store import LedgerTx
+from services.points.domain.debts import split_clawback
 from services.points.domain.ledger import DEBIT, REVERSAL
 from services.points.domain.rules import month_of
+from services.points.usecases import debts
 from suite.events import AwardReversed
 
 if TYPE_CHECKING:  # awards imports this module
@@ -109,7 +111,12 @@ def _paid_in_batch(tx: LedgerTx, original_id: uuid.UUID) -> Paid | None:
 
 
 def claw_back(
-    session: Session, tx: LedgerTx, reversals: list[Reversal], result: BatchResult, zone: tzinfo
+    session: Session,
+    tx: LedgerTx,
+    reversals: list[Reversal],
+    result: BatchResult,
+    zone: tzinfo,
+    owed: dict[uuid.UUID, int],
 ) -> None:
     """Take back what each reversal's original paid, once per original, under the members'
     locks (so no other transaction can be clawing the same award back)."""
@@ -121,6 +128,8 @@ def claw_back(
             sa.select(Transfer.idempotency_key).where(Transfer.idempotency_key.in_(keys))
         )
     )
+    # a clawback that took nothing (all spent or held) left only its debt
+    clawed |= debts.clawed_originals(session, [r.original_id for r in reversals])
     for reversal in reversals:
         if reversal.paid == IN_BATCH:
             reversal.original = _paid_in_batch(tx, reversal.original_id)
@@ -129,7 +138,7 @@ def claw_back(
             result.notes[reversal.event_id] = why
             continue
         clawed.add(f"reversal:{reversal.original_id}")
-        _take_back(tx, reversal, result, zone)
+        _take_back(session, tx, reversal, result, zone, owed)
 
 
 def _why_not(reversal: Reversal, clawed: set[str]) -> str | None:
@@ -143,14 +152,30 @@ def _why_not(reversal: Reversal, clawed: set[str]) -> str | None:
     return None
 
 
-def _take_back(tx: LedgerTx, reversal: Reversal, result: BatchResult, zone: tzinfo) -> None:
+def _take_back(
+    session: Session,
+    tx: LedgerTx,
+    reversal: Reversal,
+    result: BatchResult,
+    zone: tzinfo,
+    owed: dict[uuid.UUID, int],
+) -> None:
     original = reversal.original
     assert original is not None
     state = tx.with_lots(original.member_id)
-    take = min(original.amount, state.available)
-    if take < original.amount:
+    take, short = split_clawback(original.amount, state.available)
+    if short:
+        # spent or held already: not forgiven, owed from the member's next earnings
+        debts.record(
+            session,
+            owed,
+            original.member_id,
+            short,
+            reversal_event_id=reversal.event_id,
+            original_event_id=reversal.original_id,
+        )
         result.notes[reversal.event_id] = (
-            f"clawed back {take} of {original.amount}: the rest was spent or held"
+            f"clawed back {take} of {original.amount}: {short} owed (spent or held)"
         )
     if take <= 0:
         return
