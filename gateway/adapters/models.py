@@ -37,6 +37,8 @@ class User(Base):
     )
     # the invite the account registered with (who invited whom, for relation checks)
     invite_id: so.Mapped[uuid.UUID | None] = so.mapped_column(sa.ForeignKey("invites.id"))
+    # anonymised at the member's request: the name is a tombstone, no password works
+    deleted_at: so.Mapped[datetime | None] = so.mapped_column(sa.DateTime(timezone=True))
 
 
 class Invite(Base):
@@ -74,3 +76,29 @@ class RefreshToken(Base):
     created_at: so.Mapped[datetime] = so.mapped_column(
         sa.DateTime(timezone=True), server_default=sa.func.now()
     )
+
+
+class DeletionRequest(Base):
+    """A member asked to be deleted; an admin completes it (the account is anonymised and
+    ``member.deleted`` tells the other services)."""
+
+    __tablename__ = "deletion_requests"
+    __table_args__ = (
+        sa.CheckConstraint("status IN ('requested', 'completed')", name="status_valid"),
+        sa.Index(
+            "ix_deletion_requests_open",
+            "user_id",
+            unique=True,
+            postgresql_where=sa.text("status = 'requested'"),
+        ),
+    )
+
+    id: so.Mapped[uuid.UUID] = so.mapped_column(UUID(as_uuid=True), primary_key=True)
+    user_id: so.Mapped[uuid.UUID] = so.mapped_column(sa.ForeignKey("users.id"))
+    status: so.Mapped[str] = so.mapped_column(sa.String(10))
+    requested_at: so.Mapped[datetime] = so.mapped_column(
+        sa.DateTime(timezone=True), server_default=sa.func.now()
+    )
+    completed_at: so.Mapped[datetime | None] = so.mapped_column(sa.DateTime(timezone=True))
+    completed_by: so.Mapped[uuid.UUID | None] = so.mapped_column(UUID(as_uuid=True))
+    tombstone: so.Mapped[str | None] = so.mapped_column(sa.String(40))
