@@ -60,6 +60,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         "max_overflow": 10,
         "pool_recycle": 1800,
         "connect_args": {"connect_timeout": 5},
+        "hide_parameters": True,  # bound values (names, positions, text) stay out of logs
     }
     options.update(kwargs)
     return create_engine(url, **options)

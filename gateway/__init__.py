@@ -30,10 +30,14 @@ def _service_check(pool: urllib3.PoolManager, name: str, base_url: str) -> Check
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from gateway import cli
+    from gateway.api.deletion import blp as deletion_blp
     from gateway.api.identity import blp as identity_blp
+    from gateway.api.invites import blp as invites_blp
     from gateway.proxy import ServiceProxy
 
-    app = build_app("gateway", __name__, config, api_blueprints=[identity_blp])
+    app = build_app(
+        "gateway", __name__, config, api_blueprints=[identity_blp, invites_blp, deletion_blp]
+    )
     settings: Settings = app.config["SETTINGS"]
     if not settings.jwt_private_key:
         raise ConfigurationError(

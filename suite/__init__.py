@@ -34,13 +34,15 @@ class App:
 
 
 APPS: tuple[App, ...] = (
-    App("gateway", "gateway", 8000, "gateway.adapters.models"),
+    App("gateway", "gateway", 8000, "gateway.adapters.models", has_outbox=True),
     App(
         "volunteers",
         "services.volunteers",
         8001,
         "services.volunteers.adapters.models",
         has_outbox=True,
+        consumer="services.volunteers.jobs.handle_events",
+        consumes=("member.deleted",),
         periodic="services.volunteers.jobs.PERIODIC",
         public_paths=(
             "/api/v1/organizations",
@@ -90,6 +92,7 @@ APPS: tuple[App, ...] = (
             "report.rejected",
             "report.resolved",
             "member.updated",
+            "member.deleted",
         ),
         periodic="services.rewards.jobs.PERIODIC",
         public_paths=(

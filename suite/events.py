@@ -129,3 +129,16 @@ class MemberUpdated(EventContract):
     member_id: uuid.UUID
     home_community_id: uuid.UUID | None
     display_name: str
+
+
+@CONTRACTS.register
+@dataclass(frozen=True)
+class MemberDeleted(EventContract):
+    """An admin completed a member's request to be deleted: every service anonymises what
+    it holds of the person; records that must stay whole (the ledger, reports, the audit
+    log) keep the member's id, which names nobody once the gateway dropped the name."""
+
+    TYPE = "member.deleted"
+    member_id: uuid.UUID
+    # what now stands for the person where a name was shown
+    tombstone: str

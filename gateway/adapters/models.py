@@ -1,4 +1,4 @@
-"""The gateway's tables: users and their refresh tokens."""
+"""The gateway's tables: users, their refresh tokens, invites."""
 
 from __future__ import annotations
 
@@ -35,6 +35,29 @@ class User(Base):
     created_at: so.Mapped[datetime] = so.mapped_column(
         sa.DateTime(timezone=True), server_default=sa.func.now()
     )
+    # the invite the account registered with (who invited whom, for relation checks)
+    invite_id: so.Mapped[uuid.UUID | None] = so.mapped_column(sa.ForeignKey("invites.id"))
+    # anonymised at the member's request: the name is a tombstone, no password works
+    deleted_at: so.Mapped[datetime | None] = so.mapped_column(sa.DateTime(timezone=True))
+
+
+class Invite(Base):
+    """A coordinator's code for a registration drive: ``uses`` registrations until
+    ``expires_at``, past the per-address limit."""
+
+    __tablename__ = "invites"
+    __table_args__ = (sa.CheckConstraint("used >= 0 AND used <= uses", name="used_within_uses"),)
+
+    id: so.Mapped[uuid.UUID] = so.mapped_column(UUID(as_uuid=True), primary_key=True)
+    code: so.Mapped[str] = so.mapped_column(sa.String(32), unique=True)
+    organization_id: so.Mapped[uuid.UUID] = so.mapped_column(UUID(as_uuid=True))
+    created_by: so.Mapped[uuid.UUID] = so.mapped_column(UUID(as_uuid=True))
+    uses: so.Mapped[int] = so.mapped_column(sa.Integer)
+    used: so.Mapped[int] = so.mapped_column(sa.Integer, server_default=sa.text("0"))
+    expires_at: so.Mapped[datetime] = so.mapped_column(sa.DateTime(timezone=True))
+    created_at: so.Mapped[datetime] = so.mapped_column(
+        sa.DateTime(timezone=True), server_default=sa.func.now()
+    )
 
 
 class RefreshToken(Base):
@@ -53,3 +76,29 @@ class RefreshToken(Base):
     created_at: so.Mapped[datetime] = so.mapped_column(
         sa.DateTime(timezone=True), server_default=sa.func.now()
     )
+
+
+class DeletionRequest(Base):
+    """A member asked to be deleted; an admin completes it (the account is anonymised and
+    ``member.deleted`` tells the other services)."""
+
+    __tablename__ = "deletion_requests"
+    __table_args__ = (
+        sa.CheckConstraint("status IN ('requested', 'completed')", name="status_valid"),
+        sa.Index(
+            "ix_deletion_requests_open",
+            "user_id",
+            unique=True,
+            postgresql_where=sa.text("status = 'requested'"),
+        ),
+    )
+
+    id: so.Mapped[uuid.UUID] = so.mapped_column(UUID(as_uuid=True), primary_key=True)
+    user_id: so.Mapped[uuid.UUID] = so.mapped_column(sa.ForeignKey("users.id"))
+    status: so.Mapped[str] = so.mapped_column(sa.String(10))
+    requested_at: so.Mapped[datetime] = so.mapped_column(
+        sa.DateTime(timezone=True), server_default=sa.func.now()
+    )
+    completed_at: so.Mapped[datetime | None] = so.mapped_column(sa.DateTime(timezone=True))
+    completed_by: so.Mapped[uuid.UUID | None] = so.mapped_column(UUID(as_uuid=True))
+    tombstone: so.Mapped[str | None] = so.mapped_column(sa.String(40))

@@ -13,6 +13,7 @@ from gateway.domain.identity import (
     USERNAME_PATTERN,
 )
 from gateway.usecases.identity import Credentials, NewAccount, Refresh, RoleGrant
+from gateway.usecases.invites import MAX_USES, NewInvite
 
 
 class RegisterSchema(Schema):
@@ -29,10 +30,20 @@ class RegisterSchema(Schema):
         validate=validate.Length(min=MIN_PASSWORD_LENGTH, max=MAX_PASSWORD_LENGTH),
     )
     display_name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    invite_code = fields.String(
+        load_default=None,
+        validate=validate.Length(min=1, max=32),
+        metadata={"description": "a coordinator's code: past the per-address limit"},
+    )
 
     @post_load
     def _command(self, data: dict[str, Any], **_: Any) -> NewAccount:
-        return NewAccount(data["username"], data["password"], data["display_name"])
+        return NewAccount(
+            data["username"],
+            data["password"],
+            data["display_name"],
+            invite_code=data["invite_code"],
+        )
 
 
 class LoginSchema(Schema):
@@ -77,3 +88,26 @@ class RolesSchema(Schema):
     @post_load
     def _command(self, data: dict[str, Any], **_: Any) -> RoleGrant:
         return RoleGrant(tuple(data["roles"]), tuple(data["organization_ids"]))
+
+
+class InviteIn(Schema):
+    organization_id = fields.UUID(required=True)
+    uses = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=MAX_USES))
+    expires_at = fields.AwareDateTime(required=True)
+
+    @post_load
+    def _command(self, data: dict[str, Any], **_: Any) -> NewInvite:
+        return NewInvite(data["organization_id"], data["uses"], data["expires_at"])
+
+
+class InviteSchema(Schema):
+    code = fields.String()
+    organization_id = fields.UUID()
+    uses = fields.Integer()
+    used = fields.Integer()
+    expires_at = fields.DateTime()
+    created_by = fields.UUID()
+    qr_svg_url = fields.Method("_qr_url")
+
+    def _qr_url(self, invite: Any) -> str:
+        return f"/api/v1/auth/invites/{invite.code}/qr.svg"

@@ -36,6 +36,7 @@ class NewAccount:
     password: str
     display_name: str | None = None
     roles: tuple[str, ...] = ()
+    invite_code: str | None = None
 
 
 @dataclass(frozen=True)
@@ -80,7 +81,7 @@ def _roles(roles: Iterable[str]) -> list[str]:
         raise Invalid.field("roles", str(exc)) from exc
 
 
-def create_user(session: Session, account: NewAccount) -> User:
+def create_user(session: Session, account: NewAccount, invite_id: uuid.UUID | None = None) -> User:
     user = User(
         id=uuid.uuid4(),
         username=account.username.strip(),
@@ -89,6 +90,7 @@ def create_user(session: Session, account: NewAccount) -> User:
         password_hash=_hasher.hash(account.password),
         roles=_roles(account.roles),
         organization_ids=[],
+        invite_id=invite_id,
     )
     session.add(user)
     try:

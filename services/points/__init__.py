@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
@@ -35,18 +36,25 @@ def _run_as_role(engine: sa.Engine, role: str) -> None:
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from services.points import cli
+    from services.points.api.adjustments import blp as adjustments
     from services.points.api.balances import blp as balances
     from services.points.api.internal import blp as internal
     from services.points.api.rules import blp as rules
 
-    app = build_app("points", __name__, config, api_blueprints=[balances, rules, internal])
+    app = build_app(
+        "points", __name__, config, api_blueprints=[balances, adjustments, rules, internal]
+    )
     if not app.config["INTERNAL_API_TOKEN"]:
         # the holds API would refuse every caller: better not to start at all
         raise ConfigurationError(
             "INTERNAL_API_TOKEN (or INTERNAL_API_TOKEN_FILE) is not set: the rewards service "
             "places holds with it; `make run` generates one under var/keys/"
         )
-    points_config = PointsConfig.from_env({**app.config["SETTINGS"].extra, **dict(config or {})})
+    settings = app.config["SETTINGS"]
+    points_config = dataclasses.replace(
+        PointsConfig.from_env({**settings.extra, **dict(config or {})}),
+        district_timezone=settings.district_timezone,
+    )
     app.extensions["points_config"] = points_config
     if points_config.db_role:
         _run_as_role(app.extensions["database"].engine, points_config.db_role)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
 
 from common.settings import ConfigurationError
 from services.points.domain.expiry import ExpiryPolicy
+from services.points.domain.rules import DEFAULT_DAILY_CAP
 
 
 @dataclass(frozen=True)
@@ -20,6 +22,13 @@ class PointsConfig:
     db_role: str = "points_service"
     expiring_lots_shown: int = 3
     leaderboard_size: int = 20
+    # an adjustment moving more points than this waits for a second admin's approval
+    adjustment_approval_above: int = 500
+    # the cap of a rule set without one
+    default_daily_cap: int = DEFAULT_DAILY_CAP
+    # decides the day of a daily cap and the month of a leaderboard (the suite's setting,
+    # DISTRICT_TIMEZONE, put here when the app starts)
+    district_timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Asia/Shanghai"))
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> PointsConfig:
@@ -30,6 +39,8 @@ class PointsConfig:
                 hold_default_seconds=int(env.get("POINTS_HOLD_DEFAULT_SECONDS", str(15 * 60))),
                 hold_max_seconds=int(env.get("POINTS_HOLD_MAX_SECONDS", str(30 * 24 * 3600))),
                 db_role=env.get("POINTS_DB_ROLE", "points_service").strip(),
+                adjustment_approval_above=int(env.get("POINTS_ADJUSTMENT_APPROVAL_ABOVE", "500")),
+                default_daily_cap=int(env.get("POINTS_DEFAULT_DAILY_CAP", str(DEFAULT_DAILY_CAP))),
             )
         except ValueError as exc:
             raise ConfigurationError(f"points settings: {exc}") from exc
@@ -40,6 +51,10 @@ class PointsConfig:
                 "POINTS_HOLD_DEFAULT_SECONDS must be at least 1 and at most "
                 "POINTS_HOLD_MAX_SECONDS, or every hold placed without a deadline is refused"
             )
+        if config.adjustment_approval_above < 0:
+            raise ConfigurationError("POINTS_ADJUSTMENT_APPROVAL_ABOVE must not be negative")
+        if config.default_daily_cap < 0:
+            raise ConfigurationError("POINTS_DEFAULT_DAILY_CAP must not be negative")
         if not config.db_role.replace("_", "").isalnum() and config.db_role:
             raise ConfigurationError("POINTS_DB_ROLE must be a plain role name")
         return config

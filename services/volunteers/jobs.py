@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
+from typing import Any
 
 from common.app import session
 from common.jobs import runs_in_app
 from common.scheduler import PeriodicJob
 from common.transaction import unit_of_work
 from services.volunteers.config import config
-from services.volunteers.usecases import photos
+from services.volunteers.usecases import inbox, photos
 
 log = logging.getLogger(__name__)
 
@@ -23,6 +24,15 @@ def sweep_orphan_photos() -> int:
     if removed:
         log.info("removed %d orphaned photo files", removed)
     return removed
+
+
+@runs_in_app("services.volunteers")
+def handle_events(envelopes: list[dict[str, Any]]) -> dict[str, int]:
+    """Events routed to volunteers (member.deleted), one transaction per batch."""
+    with unit_of_work(session()) as db:
+        result = inbox.handle_batch(db, envelopes)
+    log.info("volunteers batch: %s", result.as_dict())
+    return result.as_dict()
 
 
 PERIODIC: list[PeriodicJob] = [

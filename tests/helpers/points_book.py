@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from services.points.domain import holds as hold_rules
+from services.points.domain.debts import RECOVERY_PREFIX, recoverable, split_clawback
 from services.points.domain.ledger import (
     ADJUSTMENT,
     AWARD,
@@ -46,6 +47,10 @@ class Book:
     holds: dict[uuid.UUID, Hold] = field(default_factory=dict)
     keys: dict[str, Entry] = field(default_factory=dict)
     awards: dict[str, tuple[uuid.UUID, int, datetime]] = field(default_factory=dict)
+    # clawed back but spent or held: paid first from the next awards
+    owed: dict[uuid.UUID, int] = field(default_factory=dict)
+    reversed_awards: dict[uuid.UUID, int] = field(default_factory=dict)
+    clawed: set[str] = field(default_factory=set)
 
     def account(self, member_id: uuid.UUID) -> MemberState:
         state = self.members.get(member_id)
@@ -81,6 +86,12 @@ class Book:
         entry = self._post(key, state, AWARD, amount, CREDIT, now)
         state.credit_lot(expires_at, amount)
         self.awards[key] = (member_id, amount, expires_at)
+        debt = self.owed.get(member_id, 0)
+        taken = recoverable(debt, state.available)
+        if taken:
+            state.spend_lots(taken)
+            self._post(f"{RECOVERY_PREFIX}{key}", state, REVERSAL, taken, DEBIT, now)
+            self.owed[member_id] = debt - taken
         return entry
 
     def adjust(
@@ -102,12 +113,15 @@ class Book:
         """Claw an award back, as much of it as is still available."""
         found = self.awards.get(award_key)
         key = f"reversal:{award_key}"
-        if found is None or key in self.keys:
+        if found is None or key in self.keys or key in self.clawed:
             return self.keys.get(key)
         member_id, amount, expires_at = found
         state = self.account(member_id)
-        take = min(amount, state.available)
+        take, short = split_clawback(amount, state.available)
+        self.reversed_awards[member_id] = self.reversed_awards.get(member_id, 0) + amount
+        self.owed[member_id] = self.owed.get(member_id, 0) + short
         if take == 0:
+            self.clawed.add(key)  # clawed back once, all of it owed
             return None
         state.spend_lots(take, prefer=expires_at)
         return self._post(key, state, REVERSAL, take, DEBIT, now)

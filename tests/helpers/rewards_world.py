@@ -17,6 +17,8 @@ class RewardsWorld:
         self.make_token = make_token
         self.gw = Gateway(live.url())
         self.root = make_token(roles=["admin"], username="root")
+        # large adjustments wait for a second admin's approval
+        self.second_root = make_token(roles=["admin"], username="root2")
         self.admin_id, self.admin = self.person("reward_admin")
         self.second_admin_id, self.second_admin = self.person("reward_admin")
 
@@ -44,6 +46,13 @@ class RewardsWorld:
             token=self.root,
             headers={"Idempotency-Key": str(uuid.uuid4())},
         )
+        if answer.status == 202:
+            pending = answer.json["id"]
+            answer = self.gw.post(
+                f"/api/v1/points/adjustments/{pending}/approve", None, token=self.second_root
+            )
+            assert answer.status == 200, answer.body
+            return
         assert answer.status == 201, answer.body
 
     def balance(self, member_id: uuid.UUID) -> dict[str, Any]:

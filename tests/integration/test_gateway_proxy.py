@@ -86,7 +86,7 @@ def test_forged_token_is_refused_before_forwarding(make_token):
 
 
 def test_login_limit_per_address():
-    app = gateway_with(LOGIN_LIMIT_PER_ADDRESS="3", LOGIN_LIMIT_PER_ACCOUNT="100")
+    app = gateway_with(LOGIN_LIMIT_PER_ADDRESS="3", LOGIN_FREE_GUESSES="100")
     client = app.test_client()
     for n in range(3):
         wrong = {"username": f"someone{n}", "password": "not the password"}
@@ -98,9 +98,7 @@ def test_login_limit_per_address():
 
 
 def test_behind_a_trusted_proxy_the_limit_is_per_client():
-    app = gateway_with(
-        LOGIN_LIMIT_PER_ADDRESS="2", LOGIN_LIMIT_PER_ACCOUNT="100", TRUSTED_PROXIES="1"
-    )
+    app = gateway_with(LOGIN_LIMIT_PER_ADDRESS="2", LOGIN_FREE_GUESSES="100", TRUSTED_PROXIES="1")
     client = app.test_client()
 
     def attempt(client_address: str) -> int:

@@ -45,12 +45,15 @@ class Account(Base):
     __table_args__ = (
         sa.CheckConstraint("available >= 0", name="available_not_negative"),
         sa.CheckConstraint("held >= 0", name="held_not_negative"),
+        sa.CheckConstraint("owed >= 0", name="owed_not_negative"),
     )
 
     member_id: so.Mapped[uuid.UUID] = so.mapped_column(UUID(as_uuid=True), primary_key=True)
     available: so.Mapped[int] = so.mapped_column(sa.BigInteger, server_default=sa.text("0"))
     held: so.Mapped[int] = so.mapped_column(sa.BigInteger, server_default=sa.text("0"))
     lifetime_earned: so.Mapped[int] = so.mapped_column(sa.BigInteger, server_default=sa.text("0"))
+    # clawed back but already spent or held: recovered from the next awards first
+    owed: so.Mapped[int] = so.mapped_column(sa.BigInteger, server_default=sa.text("0"))
     seq: so.Mapped[int] = so.mapped_column(sa.BigInteger, server_default=sa.text("0"))
     last_hash: so.Mapped[bytes] = so.mapped_column(
         sa.LargeBinary(32), server_default=sa.text("'\\x" + GENESIS_HASH.hex() + "'::bytea")
@@ -174,7 +177,7 @@ class EarningRule(Base):
 
 
 class DailyAward(Base):
-    """What a member was paid for one event type on one (UTC) day, for the daily cap."""
+    """What a member was paid for one event type on one (district) day, for the daily cap."""
 
     __tablename__ = "daily_awards"
 
@@ -194,5 +197,50 @@ class ParkedEvent(Base):
     reason: so.Mapped[str] = so.mapped_column(sa.Text)
     envelope: so.Mapped[dict[str, Any]] = so.mapped_column(JSONB)
     received_at: so.Mapped[datetime] = so.mapped_column(
+        sa.DateTime(timezone=True), server_default=sa.func.now()
+    )
+
+
+ADJUSTMENT_STATUSES = ("pending", "approved", "rejected")
+
+
+class AdjustmentRequest(Base):
+    """An admin's adjustment that waits for a second admin (large, or to the admin's own
+    account); it posts to the journal only when approved, under the key
+    ``adjustment-request:<id>``, so it is paid at most once."""
+
+    __tablename__ = "adjustment_requests"
+    __table_args__ = (
+        sa.CheckConstraint(f"status IN ({_in(ADJUSTMENT_STATUSES)})", name="status_valid"),
+        sa.CheckConstraint("amount <> 0", name="amount_not_zero"),
+        sa.Index("ix_adjustment_requests_status", "status", "requested_at", "id"),
+    )
+
+    id: so.Mapped[uuid.UUID] = so.mapped_column(
+        UUID(as_uuid=True), primary_key=True, default=uuid.uuid4
+    )
+    member_id: so.Mapped[uuid.UUID] = so.mapped_column(UUID(as_uuid=True))
+    amount: so.Mapped[int] = so.mapped_column(sa.BigInteger)
+    reason: so.Mapped[str] = so.mapped_column(sa.Text)
+    status: so.Mapped[str] = so.mapped_column(sa.String(10), default="pending")
+    requested_by: so.Mapped[uuid.UUID] = so.mapped_column(UUID(as_uuid=True))
+    requested_at: so.Mapped[datetime] = so.mapped_column(sa.DateTime(timezone=True))
+    decided_by: so.Mapped[uuid.UUID | None] = so.mapped_column(UUID(as_uuid=True))
+    decided_at: so.Mapped[datetime | None] = so.mapped_column(sa.DateTime(timezone=True))
+    rejection_reason: so.Mapped[str | None] = so.mapped_column(sa.Text)
+
+
+class Debt(Base):
+    """What one clawback could not take; the account's ``owed`` is their sum less the
+    recoveries (transfers keyed ``recovery:<event id>``)."""
+
+    __tablename__ = "debts"
+    __table_args__ = (sa.CheckConstraint("amount > 0", name="amount_positive"),)
+
+    reversal_event_id: so.Mapped[uuid.UUID] = so.mapped_column(UUID(as_uuid=True), primary_key=True)
+    member_id: so.Mapped[uuid.UUID] = so.mapped_column(UUID(as_uuid=True), index=True)
+    original_event_id: so.Mapped[uuid.UUID] = so.mapped_column(UUID(as_uuid=True))
+    amount: so.Mapped[int] = so.mapped_column(sa.BigInteger)
+    created_at: so.Mapped[datetime] = so.mapped_column(
         sa.DateTime(timezone=True), server_default=sa.func.now()
     )

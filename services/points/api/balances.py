@@ -1,4 +1,4 @@
-"""Balances, history, adjustments, leaderboards and the ledger check."""
+"""Balances, history, leaderboards and the ledger check."""
 
 # flask-smorest ships no type hints: its decorators are untyped, the views are not
 
@@ -8,7 +8,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from flask import Response, current_app, request
+from flask import Response, current_app
 from flask_smorest import Blueprint
 
 from common.app import redis_client, session
@@ -16,11 +16,8 @@ from common.auth import current_principal, require_auth, require_roles
 from common.db import needs_transaction
 from common.dumping import answer
 from common.errors import Forbidden
-from common.idempotency import idempotent, request_fingerprint
 from common.pagination import PageArgs, decode_cursor, page
-from services.points.adapters.models import plumbing
 from services.points.api.schemas import (
-    AdjustmentIn,
     BalanceSchema,
     LeaderboardQuery,
     LeaderboardSchema,
@@ -33,7 +30,6 @@ from services.points.api.schemas import (
 from services.points.config import PointsConfig
 from services.points.usecases import accounts, awards, leaderboards
 from services.points.usecases import reconcile as ledger_check
-from services.points.usecases.accounts import Adjustment, Balance
 from services.points.usecases.leaderboards import Leaderboard
 
 blp = Blueprint("balances", __name__, url_prefix="/api/v1/points", description="Points")
@@ -94,23 +90,6 @@ def transactions(args: dict[str, Any]) -> Response:
     return answer(TransactionPage, page(rows, args["limit"], lambda t: (t.seq,)))
 
 
-@blp.post("/adjustments")
-@require_roles("admin")
-@idempotent(lambda: plumbing.idempotency_keys, session)
-@blp.arguments(AdjustmentIn)
-@blp.response(201, BalanceSchema)
-def adjust(adjustment: Adjustment) -> Balance:
-    """Add or take points by hand (admin; needs an Idempotency-Key)"""
-    return accounts.adjust(
-        session(),
-        config(),
-        adjustment,
-        actor=current_principal().id,
-        idempotency_key=request.headers.get("Idempotency-Key", "").strip(),
-        fingerprint=request_fingerprint(),
-    )
-
-
 @blp.get("/leaderboard")
 @require_auth
 @blp.arguments(LeaderboardQuery, location="query")
@@ -118,7 +97,12 @@ def adjust(adjustment: Adjustment) -> Balance:
 def leaderboard(args: dict[str, Any]) -> Leaderboard:
     """The month's top earners of an organisation, or of the whole district"""
     return leaderboards.top(
-        session(), redis_client(), args["organization_id"], args["period"], args["limit"]
+        session(),
+        redis_client(),
+        args["organization_id"],
+        args["period"],
+        args["limit"],
+        config().district_timezone,
     )
 
 

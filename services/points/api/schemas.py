@@ -11,6 +11,7 @@ from marshmallow import Schema, ValidationError, fields, post_load, validate
 from common.pagination import PageArgs, page_of
 from services.points.domain.rules import PER
 from services.points.usecases.accounts import Adjustment
+from services.points.usecases.approvals import Rejection
 from services.points.usecases.holds import HoldRequest
 from services.points.usecases.rules import RuleChange
 
@@ -32,6 +33,9 @@ class BalanceSchema(Schema):
     held = fields.Integer()
     lifetime_earned = fields.Integer()
     expiring = fields.List(fields.Nested(ExpiringSchema))
+    owed = fields.Integer(
+        metadata={"description": "clawed back after it was spent or held; the next awards pay it"}
+    )
 
 
 class MemberQuery(Schema):
@@ -71,6 +75,41 @@ class AdjustmentIn(Schema):
     @post_load
     def command(self, data: dict[str, Any], **_: Any) -> Adjustment:
         return Adjustment(data["member_id"], data["amount"], data["reason"])
+
+
+class AdjustmentRequestSchema(Schema):
+    id = fields.UUID()
+    member_id = fields.UUID()
+    amount = fields.Integer()
+    reason = fields.String()
+    status = fields.String(metadata={"description": "pending, approved or rejected"})
+    requested_by = fields.UUID()
+    requested_at = fields.DateTime()
+    decided_by = fields.UUID(allow_none=True)
+    decided_at = fields.DateTime(allow_none=True)
+    rejection_reason = fields.String(allow_none=True)
+
+
+AdjustmentRequestPage = page_of(AdjustmentRequestSchema)
+
+
+class ApprovalSchema(Schema):
+    adjustment = fields.Nested(AdjustmentRequestSchema)
+    balance = fields.Nested(BalanceSchema)
+
+
+class AdjustmentQuery(PageArgs):
+    status = fields.String(
+        load_default=None, validate=validate.OneOf(["pending", "approved", "rejected"])
+    )
+
+
+class RejectionIn(Schema):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=500))
+
+    @post_load
+    def command(self, data: dict[str, Any], **_: Any) -> Rejection:
+        return Rejection(data["reason"])
 
 
 class RuleIn(Schema):

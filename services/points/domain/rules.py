@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, tzinfo
 from typing import Final
 
 PER_EVENT: Final = "event"
@@ -44,8 +44,12 @@ DEFAULT_RULES: Final = (
     Rule("hours.approved", 10, PER_HOUR, 80),
     Rule("report.verified", 20, PER_EVENT, 100),
     Rule("checkin.recorded", 5, PER_EVENT, 5),
-    Rule("task.completed", 15, PER_EVENT, None),
+    Rule("task.completed", 15, PER_EVENT, 45),
 )
+
+# The cap of a rule set without one (POINTS_DEFAULT_DAILY_CAP): no event type pays without
+# limit, so one insider with a second account cannot mint points by the hundred.
+DEFAULT_DAILY_CAP: Final = 100
 
 
 class BadEvent(ValueError):
@@ -61,18 +65,35 @@ def base_points(rule: Rule, minutes: int | None = None) -> int:
     return rule.points * minutes // 60
 
 
-def capped(points: int, daily_cap: int | None, already_today: int) -> int:
+def capped(points: int, daily_cap: int, already_today: int) -> int:
     """What is still payable today: the cap trims an award, it never drops the event."""
-    if daily_cap is None:
-        return points
     return max(0, min(points, daily_cap - already_today))
 
 
-def award_day(occurred_at: datetime) -> date:
-    """The (UTC) day an award counts against for its daily cap."""
-    if occurred_at.tzinfo is None:
-        occurred_at = occurred_at.replace(tzinfo=UTC)
-    return occurred_at.astimezone(UTC).date()
+def cap_of(rule: Rule, default_cap: int) -> int:
+    """The rule's own daily cap, or the default one: every event type has a cap."""
+    return default_cap if rule.daily_cap is None else rule.daily_cap
+
+
+def district_day(when: datetime, zone: tzinfo) -> date:
+    """The district's calendar day a moment falls on (a naive moment is UTC)."""
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return when.astimezone(zone).date()
+
+
+def award_day(occurred_at: datetime, zone: tzinfo, work_date: date | None = None) -> date:
+    """The day an award counts against for its daily cap: the day the work was done when the
+    event says (approved hours), else the district's day of ``occurred_at``; never the day
+    of approval in UTC, which would let a day's work be paid over two caps."""
+    if work_date is not None:
+        return work_date
+    return district_day(occurred_at, zone)
+
+
+def month_of(when: datetime, zone: tzinfo) -> str:
+    """The district's month (``YYYY-MM``) a moment counts in on the leaderboards."""
+    return district_day(when, zone).strftime("%Y-%m")
 
 
 def describe(event_type: str, points: int, minutes: int | None = None) -> str:

@@ -33,6 +33,8 @@ class Balance:
     held: int
     lifetime_earned: int
     expiring: list[Expiring] = field(default_factory=list)
+    # clawed back after it was spent or held: the next awards pay it first
+    owed: int = 0
 
 
 @dataclass(frozen=True)
@@ -62,7 +64,7 @@ class Adjustment:
 
 _BALANCE = sa.text(
     """
-    SELECT a.available, a.held, a.lifetime_earned,
+    SELECT a.available, a.held, a.lifetime_earned, a.owed,
            (SELECT coalesce(json_agg(json_build_array(l.remaining, l.expires_at)
                                      ORDER BY l.expires_at), '[]')
               FROM (SELECT remaining, expires_at FROM lots
@@ -87,6 +89,7 @@ def balance(session: Session, member_id: uuid.UUID, config: PointsConfig) -> Bal
         available=row.available or 0,
         held=row.held or 0,
         lifetime_earned=row.lifetime_earned or 0,
+        owed=row.owed or 0,
         expiring=[
             Expiring(points, datetime.fromisoformat(expires_at))
             for points, expires_at in row.expiring
@@ -175,7 +178,14 @@ def adjust(
     key = adjustment_key(actor, idempotency_key)
     existing = tx.existing(key)
     if existing is None:
-        _post_adjustment(tx, config, adjustment, actor, key, fingerprint)
+        post_adjustment(
+            tx,
+            config,
+            adjustment,
+            key=key,
+            reference=f"adjustment by {actor}",
+            fingerprint=fingerprint,
+        )
         tx.flush()
     elif (
         existing.request_hash is not None
@@ -188,18 +198,20 @@ def adjust(
     return balance(session, member_id, config)
 
 
-def _post_adjustment(
+def post_adjustment(
     tx: LedgerTx,
     config: PointsConfig,
     adjustment: Adjustment,
-    actor: uuid.UUID,
+    *,
     key: str,
-    fingerprint: bytes | None,
+    reference: str,
+    fingerprint: bytes | None = None,
 ) -> None:
+    """Post an adjustment under the member's lock (the caller's ``tx``), once per ``key``."""
     member_id, amount = adjustment.member_id, adjustment.amount
     posting: dict[str, Any] = {
         "idempotency_key": key,
-        "reference": f"adjustment by {actor}",
+        "reference": reference,
         "description": f"Adjustment: {adjustment.reason}",
         "request_hash": fingerprint,
     }

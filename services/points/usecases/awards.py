@@ -20,7 +20,7 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 from typing import Any
 
 import sqlalchemy as sa
@@ -32,8 +32,17 @@ from services.points.adapters.models import DailyAward, ParkedEvent, plumbing
 from services.points.adapters.store import LedgerTx
 from services.points.config import PointsConfig
 from services.points.domain.ledger import AWARD, CREDIT
-from services.points.domain.rules import BadEvent, Rule, award_day, base_points, capped, describe
-from services.points.usecases import clawbacks, clock
+from services.points.domain.rules import (
+    BadEvent,
+    Rule,
+    award_day,
+    base_points,
+    cap_of,
+    capped,
+    describe,
+    month_of,
+)
+from services.points.usecases import clawbacks, clock, debts
 from services.points.usecases.clawbacks import Reversal
 from services.points.usecases.inbox import Incoming, Unreadable, park_row, read_batch
 from services.points.usecases.rules import RuleBook
@@ -79,6 +88,11 @@ class Award:
     def field(self, name: str) -> Any:
         return getattr(self.incoming.payload, name, None)
 
+    def day_key(self, zone: tzinfo) -> tuple[uuid.UUID, str, date]:
+        """(member, event type, day) the award's daily cap counts on."""
+        day = award_day(self.incoming.event.occurred_at, zone, self.field("work_date"))
+        return (self.member_id, self.incoming.type, day)
+
 
 def handle_events(
     session: Session, config: PointsConfig, envelopes: list[Any], tables: PlumbingTables = plumbing
@@ -89,7 +103,7 @@ def handle_events(
     awards, reversals = batch.classify(fresh)
     tx = batch.lock(awards, reversals)
     batch.pay(tx, awards)
-    clawbacks.claw_back(session, tx, reversals, batch.result)
+    clawbacks.claw_back(session, tx, reversals, batch.result, config.district_timezone, batch.owed)
     tx.flush()
     batch.note()
     return batch.result
@@ -108,6 +122,8 @@ class _Batch:
         self.parked: list[dict[str, Any]] = []
         self.claimed: set[uuid.UUID] = set()
         self.tombstoned: set[uuid.UUID] = set()
+        # what the locked members owe from clawbacks that fell short
+        self.owed: dict[uuid.UUID, int] = {}
 
     def claim(self, envelopes: list[Any]) -> list[Incoming]:
         """Insert the batch's ids into ``processed_events``; the events that were not there.
@@ -192,7 +208,9 @@ class _Batch:
         members = {a.member_id for a in awards}
         members |= {r.original.member_id for r in reversals if r.original is not None}
         shards = self.config.system_shards
-        return LedgerTx(self.session, members, shards=shards, now=clock.now_utc())
+        tx = LedgerTx(self.session, members, shards=shards, now=clock.now_utc())
+        self.owed = debts.owed_by(self.session, members)
+        return tx
 
     def pay(self, tx: LedgerTx, awards: list[Award]) -> None:
         """Post each award, trimmed by what its member was paid that day for its type."""
@@ -205,12 +223,11 @@ class _Batch:
             except BadEvent as exc:
                 self._park(incoming, f"bad event data: {exc}")
                 continue
-            key = (award.member_id, incoming.type, award_day(incoming.event.occurred_at))
-            paid = capped(wanted, award.rule.daily_cap, paid_today[key])
+            key = award.day_key(self.config.district_timezone)
+            cap = cap_of(award.rule, self.config.default_daily_cap)
+            paid = capped(wanted, cap, paid_today[key])
             if paid < wanted:
-                self.result.notes[incoming.id] = (
-                    f"daily cap {award.rule.daily_cap}: paid {paid} of {wanted}"
-                )
+                self.result.notes[incoming.id] = f"daily cap {cap}: paid {paid} of {wanted}"
             if paid > 0:
                 paid_today[key] += paid
                 tx.count_daily(*key, paid)
@@ -236,11 +253,23 @@ class _Batch:
             expires_at=expires_at,
         )
         tx.state(award.member_id).credit_lot(expires_at, paid)
+        occurred_at = incoming.event.occurred_at
+        # a debt from a clawback that fell short is paid first from what was just earned
+        recovered = debts.recover(
+            self.session,
+            tx,
+            self.owed,
+            award.member_id,
+            event_id=incoming.id,
+            organization_id=organization_id,
+            occurred_at=occurred_at,
+        )
+        if recovered:
+            self.result.notes.setdefault(incoming.id, f"{recovered} recovered of a debt")
         self.result.paid += 1
         self.result.points += paid
-        self.result.scores.append(
-            (organization_id, clawbacks.period(incoming.event.occurred_at), award.member_id, paid)
-        )
+        month = month_of(occurred_at, self.config.district_timezone)
+        self.result.scores.append((organization_id, month, award.member_id, paid - recovered))
 
     def _expires_at(self, occurred_at: datetime) -> datetime:
         try:
@@ -252,11 +281,7 @@ class _Batch:
 
     def _paid_today(self, awards: list[Award]) -> defaultdict[tuple[uuid.UUID, str, date], int]:
         totals: defaultdict[tuple[uuid.UUID, str, date], int] = defaultdict(int)
-        keys = {
-            (a.member_id, a.incoming.type, award_day(a.incoming.event.occurred_at))
-            for a in awards
-            if a.rule.daily_cap is not None
-        }
+        keys = {a.day_key(self.config.district_timezone) for a in awards}
         if keys:
             daily = sa.tuple_(DailyAward.member_id, DailyAward.event_type, DailyAward.day)
             rows = self.session.execute(

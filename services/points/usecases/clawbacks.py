@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime, tzinfo
 from typing import TYPE_CHECKING, Final
 
 import sqlalchemy as sa
@@ -18,7 +18,10 @@ from sqlalchemy.orm import Session
 
 from services.points.adapters.models import Transfer
 from services.points.adapters.store import LedgerTx
+from services.points.domain.debts import split_clawback
 from services.points.domain.ledger import DEBIT, REVERSAL
+from services.points.domain.rules import month_of
+from services.points.usecases import debts
 from suite.events import AwardReversed
 
 if TYPE_CHECKING:  # awards imports this module
@@ -53,11 +56,6 @@ class Reversal:
     @property
     def original_id(self) -> uuid.UUID:
         return self.payload.reverses_event_id
-
-
-def period(when: datetime) -> str:
-    """The leaderboard month a moment counts in."""
-    return when.astimezone(UTC).strftime("%Y-%m")
 
 
 def find_originals(
@@ -113,7 +111,12 @@ def _paid_in_batch(tx: LedgerTx, original_id: uuid.UUID) -> Paid | None:
 
 
 def claw_back(
-    session: Session, tx: LedgerTx, reversals: list[Reversal], result: BatchResult
+    session: Session,
+    tx: LedgerTx,
+    reversals: list[Reversal],
+    result: BatchResult,
+    zone: tzinfo,
+    owed: dict[uuid.UUID, int],
 ) -> None:
     """Take back what each reversal's original paid, once per original, under the members'
     locks (so no other transaction can be clawing the same award back)."""
@@ -125,6 +128,8 @@ def claw_back(
             sa.select(Transfer.idempotency_key).where(Transfer.idempotency_key.in_(keys))
         )
     )
+    # a clawback that took nothing (all spent or held) left only its debt
+    clawed |= debts.clawed_originals(session, [r.original_id for r in reversals])
     for reversal in reversals:
         if reversal.paid == IN_BATCH:
             reversal.original = _paid_in_batch(tx, reversal.original_id)
@@ -133,7 +138,7 @@ def claw_back(
             result.notes[reversal.event_id] = why
             continue
         clawed.add(f"reversal:{reversal.original_id}")
-        _take_back(tx, reversal, result)
+        _take_back(session, tx, reversal, result, zone, owed)
 
 
 def _why_not(reversal: Reversal, clawed: set[str]) -> str | None:
@@ -147,14 +152,30 @@ def _why_not(reversal: Reversal, clawed: set[str]) -> str | None:
     return None
 
 
-def _take_back(tx: LedgerTx, reversal: Reversal, result: BatchResult) -> None:
+def _take_back(
+    session: Session,
+    tx: LedgerTx,
+    reversal: Reversal,
+    result: BatchResult,
+    zone: tzinfo,
+    owed: dict[uuid.UUID, int],
+) -> None:
     original = reversal.original
     assert original is not None
     state = tx.with_lots(original.member_id)
-    take = min(original.amount, state.available)
-    if take < original.amount:
+    take, short = split_clawback(original.amount, state.available)
+    if short:
+        # spent or held already: not forgiven, owed from the member's next earnings
+        debts.record(
+            session,
+            owed,
+            original.member_id,
+            short,
+            reversal_event_id=reversal.event_id,
+            original_event_id=reversal.original_id,
+        )
         result.notes[reversal.event_id] = (
-            f"clawed back {take} of {original.amount}: the rest was spent or held"
+            f"clawed back {take} of {original.amount}: {short} owed (spent or held)"
         )
     if take <= 0:
         return
@@ -174,5 +195,10 @@ def _take_back(tx: LedgerTx, reversal: Reversal, result: BatchResult) -> None:
     )
     result.reversed += 1
     result.scores.append(
-        (original.organization_id, period(original.occurred_at), original.member_id, -take)
+        (
+            original.organization_id,
+            month_of(original.occurred_at, zone),
+            original.member_id,
+            -take,
+        )
     )

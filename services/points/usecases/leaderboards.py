@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 
 import sqlalchemy as sa
 from redis import Redis
@@ -29,17 +29,18 @@ class Leaderboard:
     items: list[Rank] = field(default_factory=list)
 
 
-def month_bounds(period: str) -> tuple[datetime, datetime]:
-    start = datetime.strptime(period + "-01", "%Y-%m-%d").replace(tzinfo=UTC)
+def month_bounds(period: str, zone: tzinfo) -> tuple[datetime, datetime]:
+    """The first moment of the district's month and of the next one."""
+    start = datetime.strptime(period + "-01", "%Y-%m-%d")
     end = (start + timedelta(days=32)).replace(day=1)
-    return start, end
+    return start.replace(tzinfo=zone), end.replace(tzinfo=zone)
 
 
 def scores(
-    session: Session, organization_id: uuid.UUID | None, period: str
+    session: Session, organization_id: uuid.UUID | None, period: str, zone: tzinfo
 ) -> list[tuple[uuid.UUID, int]]:
     """A month's points per member, from the journal (awards less clawbacks)."""
-    start, end = month_bounds(period)
+    start, end = month_bounds(period, zone)
     signed = sa.case((Transfer.kind == AWARD, Transfer.amount), else_=-Transfer.amount)
     query = (
         sa.select(Transfer.member_id, sa.func.sum(signed).label("points"))
@@ -62,11 +63,16 @@ def top(
     organization_id: uuid.UUID | None,
     period: str,
     limit: int,
+    zone: tzinfo,
 ) -> Leaderboard:
     """The month's top earners of an organisation (None: the district), from the board in
     Redis, which is rebuilt from the journal when missing."""
     rows = boards.top(
-        redis, organization_id, period, limit, lambda: scores(session, organization_id, period)
+        redis,
+        organization_id,
+        period,
+        limit,
+        lambda: scores(session, organization_id, period, zone),
     )
     return Leaderboard(
         organization_id,

@@ -23,6 +23,7 @@ from services.points.adapters.models import Account, Hold, Lot, SystemAccount, T
 from services.points.domain import holds as hold_rules
 from services.points.domain import ledger
 from services.points.domain.ledger import CAPTURE, HOLD, RELEASE, Discrepancy
+from services.points.usecases import debts
 
 
 @dataclass
@@ -68,6 +69,7 @@ def reconcile(session: Session, batch: int = 5_000) -> ReconcileReport:
     _check_journals(session, report, accounts, batch)
     _check_lots_and_holds(session, report, accounts)
     _check_hold_endings(session, report)
+    _check_debts(session, report, accounts)
     return report
 
 
@@ -131,7 +133,12 @@ def _member_accounts(session: Session) -> dict[uuid.UUID, Any]:
         row.member_id: row
         for row in session.execute(
             sa.select(
-                Account.member_id, Account.available, Account.held, Account.seq, Account.last_hash
+                Account.member_id,
+                Account.available,
+                Account.held,
+                Account.owed,
+                Account.seq,
+                Account.last_hash,
             )
         )
     }
@@ -281,5 +288,20 @@ def _check_hold_endings(session: Session, report: ReconcileReport) -> None:
                     f"hold:{row.id}",
                     "hold",
                     f"a {row.status} hold has {row[2]} ending transfers, expected {expected}",
+                )
+            )
+
+
+def _check_debts(session: Session, report: ReconcileReport, accounts: dict[uuid.UUID, Any]) -> None:
+    """What each account owes is what clawbacks could not take less what recoveries took."""
+    owed_from, recovered = debts.debt_sums(session), debts.recovered_sums(session)
+    for member_id, account in accounts.items():
+        expected = owed_from.get(member_id, 0) - recovered.get(member_id, 0)
+        if account.owed != expected:
+            report.problems.append(
+                Discrepancy(
+                    f"member:{member_id}",
+                    "debts",
+                    f"the account owes {account.owed}, its debts less recoveries say {expected}",
                 )
             )

@@ -14,9 +14,9 @@ from common.app import redis_client, session
 from common.auth import require_auth
 from common.errors import Malformed, NotFound
 from common.pagination import keyset_page, page_of
+from common.qr import qr_svg
 from common.ratelimit import Limit, RateLimiter
 from services.rewards.adapters.models import Redemption, Voucher
-from services.rewards.adapters.qr import qr_svg
 from services.rewards.adapters.runtime import config, district_zone, levels, points
 from services.rewards.api.context import actor
 from services.rewards.api.schemas import ReasonIn, RedemptionArgs, RedemptionIn, RedemptionOut

@@ -16,12 +16,13 @@ from sqlalchemy.orm import Session
 from common import consuming
 from common.events import BadEnvelope, BadEventData, Event, EventContract, UnknownEvent
 from services.rewards.adapters.models import ParkedEvent, plumbing
-from services.rewards.usecases import standing
+from services.rewards.usecases import deletion, standing
 from services.rewards.usecases.notifications import Notice, notify
 from suite.events import (
     CONTRACTS,
     HoursApproved,
     HoursRejected,
+    MemberDeleted,
     MemberUpdated,
     ReportRejected,
     ReportResolved,
@@ -127,6 +128,8 @@ def _apply(session: Session, event: Event, contract: EventContract) -> None:
             notify(session, contract.member_id, _hours_rejected(contract))
         case MemberUpdated():
             standing.set_home_community(session, contract.member_id, contract.home_community_id)
+        case MemberDeleted():
+            deletion.anonymise(session, contract.member_id)
         case ReportVerified() | ReportRejected() | ReportResolved():
             notify(session, contract.member_id, _report_notice(contract))
         case _:

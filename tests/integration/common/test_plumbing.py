@@ -247,7 +247,12 @@ def test_scheduler_collects_the_outbox_purge_of_every_service(redis_client):
     from common.scheduler import collect_jobs
 
     purges = [job for job in collect_jobs() if job.func == "common.outbox.purge_sent"]
-    assert {job.args for job in purges} == {("points",), ("volunteers",), ("rewards",)}
+    assert {job.args for job in purges} == {
+        ("gateway",),
+        ("points",),
+        ("volunteers",),
+        ("rewards",),
+    }
     assert tick(redis_client, purges, 7200.0) == [job.name for job in purges]
     (job,) = json_queue("rewards", redis_client).get_jobs()
     assert job.func_name == "common.outbox.purge_sent" and job.args == ["rewards"]

@@ -31,6 +31,7 @@ def test_a_new_member_has_an_empty_balance(client, auth_header):
         "held": 0,
         "lifetime_earned": 0,
         "expiring": [],
+        "owed": 0,
     }
 
 

@@ -8,7 +8,6 @@ import sys
 import threading
 import uuid
 from collections import Counter
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -19,32 +18,11 @@ from rq.job import Job
 from rq.serializers import JSONSerializer
 
 from common.jobs import json_queue
+from tests.helpers.parallel import in_parallel
 from tests.helpers.points_db import points_engine
 from tests.helpers.points_events import envelope
 
 HOLDS = "/internal/v1/points/holds"
-
-
-def in_parallel(n: int, work: Callable[[int], Any]) -> list[Any]:
-    """Run ``work(i)`` in ``n`` threads released at the same moment; their results."""
-    barrier = threading.Barrier(n)
-    results: list[Any] = [None] * n
-    errors: list[BaseException] = []
-
-    def run(i: int) -> None:
-        barrier.wait()
-        try:
-            results[i] = work(i)
-        except BaseException as exc:  # reported below
-            errors.append(exc)
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    assert not errors, errors
-    return results
 
 
 def count(sql: str, **params: Any) -> int:
@@ -55,7 +33,7 @@ def count(sql: str, **params: Any) -> int:
 def test_forty_parallel_awards_all_land(set_rule, run_batch, balance_of, reconciled):
     """Each batch pays a shared member and one of its own: the shared account is hot, the
     batches lock two accounts each, and the issuance shards are hit by all of them."""
-    set_rule("task.completed", 10)
+    set_rule("task.completed", 10, daily_cap=10_000)
     shared = uuid.uuid4()
     own = [uuid.uuid4() for _ in range(40)]
     results = in_parallel(

@@ -172,7 +172,7 @@ def _rule_per_minute(db) -> None:
                 event_type="hours.approved",
                 points=60,
                 per="hour",
-                daily_cap=None,
+                daily_cap=10**9,  # the model has no caps
                 effective_from=datetime(2000, 1, 1, tzinfo=UTC),
             )
         )

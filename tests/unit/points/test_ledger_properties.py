@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from services.points.domain import holds as hold_rules
-from services.points.domain.ledger import InsufficientPoints, verify_chain
+from services.points.domain.ledger import REVERSAL, InsufficientPoints, verify_chain
 from tests.helpers.points_book import Book
 
 MEMBERS = [uuid.UUID(int=i + 1) for i in range(3)]
@@ -89,6 +89,13 @@ def check_invariants(book: Book) -> None:
             if h.member_id == state.member_id and h.status == hold_rules.ACTIVE
         )
         assert active == state.held, "held disagrees with the active holds"
+        # a clawback is never forgiven: what it could not take is owed until recovered
+        owed = book.owed.get(state.member_id, 0)
+        clawed = sum(
+            e.amount for e in book.entries if e.member_id == state.member_id and e.kind == REVERSAL
+        )
+        assert owed >= 0
+        assert clawed + owed == book.reversed_awards.get(state.member_id, 0)
 
 
 @settings(max_examples=300, deadline=None)

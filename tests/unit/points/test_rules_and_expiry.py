@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given
@@ -11,7 +12,7 @@ from services.points.domain import holds as hold_rules
 from services.points.domain.expiry import NEVER, ExpiryPolicy
 from services.points.domain.ledger import InsufficientPoints
 from services.points.domain.lots import NotEnoughInLots, take
-from services.points.domain.rules import BadEvent, Rule, award_day, base_points, capped
+from services.points.domain.rules import BadEvent, Rule, award_day, base_points, cap_of, capped
 
 
 def test_hourly_rules_prorate_by_minutes():
@@ -29,12 +30,12 @@ def test_per_event_rules_ignore_minutes():
 
 @given(st.integers(0, 10_000), st.integers(0, 500) | st.none(), st.integers(0, 600))
 def test_the_cap_trims_and_never_overpays(points, cap, already):
-    paid = capped(points, cap, already)
+    # a rule without a cap of its own gets the default one: nothing pays without limit
+    effective = cap_of(Rule("task.completed", 1, daily_cap=cap), 100)
+    assert effective == (100 if cap is None else cap)
+    paid = capped(points, effective, already)
     assert 0 <= paid <= points
-    if cap is not None:
-        assert already + paid <= max(cap, already)
-    else:
-        assert paid == points
+    assert already + paid <= max(effective, already)
 
 
 def test_rules_refuse_nonsense():
@@ -63,8 +64,12 @@ def test_expiry_in_days_and_never():
         ExpiryPolicy.parse("soon")
 
 
-def test_award_day_is_utc():
-    assert str(award_day(datetime(2026, 5, 1, 23, 30, tzinfo=UTC))) == "2026-05-01"
+def test_award_day_is_the_work_date_or_the_district_day():
+    shanghai = ZoneInfo("Asia/Shanghai")
+    late = datetime(2026, 5, 1, 23, 30, tzinfo=UTC)
+    assert str(award_day(late, UTC)) == "2026-05-01"
+    assert str(award_day(late, shanghai)) == "2026-05-02"
+    assert str(award_day(late, shanghai, date(2026, 4, 30))) == "2026-04-30"
 
 
 @given(st.dictionaries(st.integers(1, 20), st.integers(1, 50), max_size=6), st.integers(0, 400))

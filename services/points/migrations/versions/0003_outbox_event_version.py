@@ -15,7 +15,8 @@ depends_on = None
 
 def upgrade() -> None:
     op.add_column(
-        "outbox", sa.Column("version", sa.SmallInteger(), server_default=sa.text("1"), nullable=False)
+        "outbox",
+        sa.Column("version", sa.SmallInteger(), server_default=sa.text("1"), nullable=False),
     )
 
 

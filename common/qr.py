@@ -1,4 +1,4 @@
-"""A voucher code as a QR code in SVG (segno), for a phone screen or paper."""
+"""A code as a QR code in SVG (segno), for a phone screen or paper (vouchers, invites)."""
 
 from __future__ import annotations
 
