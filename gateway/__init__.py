@@ -32,6 +32,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from gateway import cli
     from gateway.api.identity import blp as identity_blp
     from gateway.proxy import ServiceProxy
+    from gateway.web import init_app as init_web
 
     app = build_app("gateway", __name__, config, api_blueprints=[identity_blp])
     settings: Settings = app.config["SETTINGS"]
@@ -50,6 +51,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     checks = app.extensions["readiness_checks"]
     for name, base_url in upstreams.items():
         checks[name] = _service_check(health_pool, name, base_url)
+    init_web(app)
     verifier: TokenVerifier = app.extensions["token_verifier"]
     app.wsgi_app = ServiceProxy(  # type: ignore[method-assign]
         app.wsgi_app,
