@@ -132,6 +132,20 @@ REWARDS: tuple[tuple[str, dict[str, Any]], ...] = (
 )
 
 
+# kind, title, description, the place's short name
+TASKS = (
+    (
+        "practical_matter",
+        "帮独居老人更换楼道灯泡",
+        "榆树社区 3 号楼 2 单元，工具在服务站领取",
+        "elm",
+    ),
+    ("policy_outreach", "垃圾分类新规入户宣传", "松林社区 1-6 号楼，每户发放一份宣传单", "pine"),
+    ("dispute_mediation", "楼道堆物邻里协调", "榆树社区 5 号楼，两户因堆物有争执", "elm"),
+    ("volunteer_service", "周六上午社区环境清扫", "9:00 在榆树社区党群服务站集合", "elm"),
+)
+
+
 class Seeder:
     def __init__(self, call: Call, admin_token: str) -> None:
         self.call = call
@@ -207,6 +221,15 @@ def seed(call: Call, admin_token: str, accounts: tuple[Account, ...] = ACCOUNTS)
         seeder.ok(
             "PUT", f"/points/rules/{event_type}", {"points": points, "per": per, "daily_cap": cap}
         )
+    coordinator = seeder.sign_in(district.accounts["coordinator"])
+    for kind, title, description, place in TASKS:
+        body = {
+            "kind": kind,
+            "title": title,
+            "description": description,
+            "organization_id": district.places[place],
+        }
+        seeder.ok("POST", "/tasks", body, token=coordinator)
     for short, terms in REWARDS:
         district.rewards[short] = str(seeder.ok("POST", "/rewards", terms)["id"])
     return district
