@@ -45,6 +45,7 @@
     const photo = form.elements.photo.files[0] || null;
     return {
       key: fields.idempotency_key, action: form.action || window.location.pathname, fields: fields,
+      user: document.body.dataset.user,
       label: checked ? checked.nextElementSibling.textContent : "",
       photo: photo, photoName: photo ? photo.name : null,
     };
