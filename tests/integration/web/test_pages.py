@@ -150,3 +150,10 @@ def test_the_apis_field_errors_stand_next_to_their_fields(client):
     assert 'id="e-username"' in html and "以字母或数字开头" in html
     assert 'id="e-password"' in html and 'aria-invalid="true"' in html
     assert 'value="小明"' in html  # what was typed stays
+
+
+def test_an_unknown_page_is_a_page_and_an_unknown_api_path_a_problem(client):
+    page = client.get("/nowhere", headers={"Accept": "text/html"})
+    assert page.status_code == 404 and "返回首页" in page.get_data(as_text=True)
+    api = client.get("/api/v1/nowhere", headers={"Accept": "text/html"})
+    assert api.status_code == 404 and api.content_type == "application/problem+json"
