@@ -9,11 +9,12 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, expect, sync_playwright
 
+from devtools.chromium import CHROMIUM, LAUNCH_ARGS
 from devtools.demo import District
 from devtools.fonts import find_cjk_font
 from devtools.suite import Suite
 from suite import APPS
-from tests.helpers.browser import CHROMIUM, LAUNCH_ARGS, Screen, seed_through
+from tests.helpers.browser import Screen, seed_through
 from tests.helpers.databases import truncate_all
 from tests.helpers.gateway_client import Gateway
 
