@@ -31,6 +31,10 @@ integration: $(STAMP)
 e2e: $(STAMP)
 	$(PY) -m common.devstack exec -- $(PY) -m pytest tests/e2e $(PYTEST_ARGS)
 
+## the browser tests (Debian's chromium; `.ci/run` installs it and fonts-noto-cjk)
+browser: $(STAMP)
+	$(PY) -m common.devstack exec -- $(PY) -m pytest tests/browser $(PYTEST_ARGS)
+
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 

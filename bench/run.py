@@ -12,6 +12,7 @@ BENCHMARKS = [
     ["bench.points_awards"],
     ["bench.points_balance"],
     ["bench.rewards_burst"],
+    ["bench.web_weight"],
 ]
 
 

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Flask, Response, json
+from flask import Flask, Response, has_request_context, json, request
 from redis.exceptions import ConnectionError as RedisConnectionError
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 from common.errors import DomainError, status_of
+from common.i18n import API_DEFAULT, LANGUAGE_TAGS, N_, has_translation, negotiate, translate
 
 PROBLEM_TYPE_BASE = "https://civic-points.example/problems/"
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -55,10 +57,176 @@ class Problem(Exception):
         return body
 
 
+# A sentence per problem kind for readers of another language, used when the detail
+# itself (often built with numbers in it) has no translation. English keeps the detail.
+KIND_DETAILS: dict[str, str] = {
+    "validation-error": N_("The request has invalid fields; see errors."),
+    "not-found": N_("There is nothing here with this id."),
+    "unauthorized": N_("Sign in first, or sign in again."),
+    "forbidden": N_("You may not do this."),
+    "conflict": N_("The state of things does not allow this now."),
+    "wrong-state": N_("This is no longer in a state that allows it."),
+    "too-many-requests": N_("Too many attempts; wait a little and try again."),
+    "service-unavailable": N_("A service is unavailable; try again shortly."),
+    "insufficient-points": N_("You do not have enough points for this."),
+    "out-of-stock": N_("None are left."),
+    "limit-reached": N_("You have reached the limit for this reward."),
+    "not-eligible": N_("You are not eligible for this reward."),
+    "not-open": N_("This is not open now."),
+    "username-taken": N_("This username is taken; choose another."),
+    "invalid-credentials": N_("The username or password is wrong."),
+    "invalid-code": N_("The station code is not valid."),
+    "expired-code": N_("The station code has expired; scan the new one."),
+    "already-checked-in": N_("You have already checked in here today."),
+    "outside-station": N_("You are too far from the station to check in."),
+    "overlapping-hours": N_("These hours overlap hours you have already logged."),
+    "future-hours": N_("Hours cannot end in the future."),
+    "report-limit": N_("You have sent too many reports this hour."),
+    "photo-too-large": N_("The photo is too large."),
+    "unsupported-photo": N_("The photo must be a JPEG, PNG or WebP image."),
+    "photo-limit": N_("A report has at most three photos."),
+    "out-of-scope": N_("This is outside the organisations you coordinate."),
+    "own-hours": N_("You cannot approve your own hours."),
+    "own-report": N_("You cannot verify your own report."),
+    "own-request": N_("You cannot approve your own request."),
+    "idempotency-key-required": N_("Send an Idempotency-Key header."),
+    "idempotency-key-reused": N_("This Idempotency-Key was used with a different request body."),
+    "idempotency-key-in-flight": N_("The same request is still being processed; retry shortly."),
+    "payload-too-large": N_("The request body is larger than this endpoint accepts."),
+    "malformed-request": N_("The request body is not valid JSON."),
+    "internal-error": N_("Something went wrong on our side; it was logged."),
+}
+
+# titles (today's English, made from the kind) and fixed field messages the catalogue knows
+CATALOGUED_TITLES = (
+    N_("Validation failed"),
+    N_("Not found"),
+    N_("Unauthorized"),
+    N_("Forbidden"),
+    N_("Conflict"),
+    N_("Wrong state"),
+    N_("Too many requests"),
+    N_("Service unavailable"),
+    N_("Insufficient points"),
+    N_("Out of stock"),
+    N_("Limit reached"),
+    N_("Not eligible"),
+    N_("Not open"),
+    N_("Username taken"),
+    N_("Invalid credentials"),
+    N_("Invalid code"),
+    N_("Expired code"),
+    N_("Already checked in"),
+    N_("Outside station"),
+    N_("Overlapping hours"),
+    N_("Future hours"),
+    N_("Report limit"),
+    N_("Photo too large"),
+    N_("Unsupported photo"),
+    N_("Photo limit"),
+    N_("Out of scope"),
+    N_("Own hours"),
+    N_("Own report"),
+    N_("Own request"),
+    N_("Idempotency key required"),
+    N_("Idempotency key reused"),
+    N_("Idempotency key in flight"),
+    N_("Payload too large"),
+    N_("Malformed request"),
+    N_("Internal error"),
+    N_("Bad request"),
+    N_("Method not allowed"),
+    N_("Unsupported media type"),
+    N_("Not signed up"),
+    N_("Already signed up"),
+    N_("Activity full"),
+    N_("Activity over"),
+    N_("Self logging closed"),
+    N_("Own task"),
+    N_("Not owner"),
+    N_("Invalid refresh token"),
+    N_("Already appealed"),
+    N_("Already approved"),
+    N_("Same administrator"),
+    N_("Voucher not valid"),
+    N_("Points unavailable"),
+    N_("Upstream timeout"),
+)
+CATALOGUED_FIELD_MESSAGES = (
+    N_("Missing data for required field."),
+    N_("Not a valid string."),
+    N_("Not a valid number."),
+    N_("Not a valid integer."),
+    N_("Not a valid UUID."),
+    N_("Not a valid datetime."),
+    N_("Not a valid date."),
+    N_("Not a valid boolean."),
+    N_("Field may not be null."),
+    N_("Unknown field."),
+    N_("Invalid value."),
+    N_("Not a valid list."),
+    N_("Invalid input type."),
+    N_("3 to 40 letters, digits, '.', '_' or '-', starting with a letter or digit."),
+    N_("Not a report category; see GET /api/v1/reports/categories."),
+    N_("The hazard cannot be seen in the future."),
+)
+
+# marshmallow's messages that carry numbers or choices: (pattern, English template)
+_FIELD_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (
+        re.compile(r"^Length must be between (\S+) and (\S+)\.$"),
+        N_("Length must be between {0} and {1}."),
+    ),
+    (re.compile(r"^Shorter than minimum length (\S+)\.$"), N_("Shorter than minimum length {0}.")),
+    (re.compile(r"^Longer than maximum length (\S+)\.$"), N_("Longer than maximum length {0}.")),
+    (
+        re.compile(r"^Must be greater than or equal to (\S+) and less than or equal to (\S+)\.$"),
+        N_("Must be between {0} and {1}."),
+    ),
+    (re.compile(r"^Must be greater than or equal to (\S+)\.$"), N_("Must be at least {0}.")),
+    (re.compile(r"^Must be less than or equal to (\S+)\.$"), N_("Must be at most {0}.")),
+    (re.compile(r"^Must be one of: (.*)\.$"), N_("Must be one of: {0}.")),
+)
+
+
+def _field_message(message: str, locale: str) -> str:
+    if has_translation(message, locale):
+        return translate(message, locale)
+    for pattern, template in _FIELD_PATTERNS:
+        found = pattern.match(message)
+        if found:
+            return translate(template, locale).format(*found.groups())
+    return message
+
+
+def localized(body: dict[str, Any], kind: str, locale: str) -> dict[str, Any]:
+    """The problem body in ``locale``: title and detail by kind, field messages one by one."""
+    if locale == "en":
+        return body
+    detail = str(body.get("detail", ""))
+    if has_translation(detail, locale):
+        body["detail"] = translate(detail, locale)
+    elif kind in KIND_DETAILS:
+        body["detail"] = translate(KIND_DETAILS[kind], locale)
+    body["title"] = translate(str(body.get("title", "")), locale)
+    errors = body.get("errors")
+    if isinstance(errors, Mapping):
+        body["errors"] = {
+            name: [_field_message(str(m), locale) for m in messages]
+            for name, messages in errors.items()
+        }
+    return body
+
+
 def problem_response(problem: Problem) -> Response:
-    response = Response(
-        json.dumps(problem.to_dict()), status=problem.status, mimetype=PROBLEM_MEDIA_TYPE
-    )
+    body = problem.to_dict()
+    locale = API_DEFAULT
+    if has_request_context():
+        locale = negotiate(request.headers.get("Accept-Language"), API_DEFAULT)
+        body = localized(body, problem.kind, locale)
+    response = Response(json.dumps(body), status=problem.status, mimetype=PROBLEM_MEDIA_TYPE)
+    response.headers["Content-Language"] = LANGUAGE_TAGS[locale]
+    response.vary.add("Accept-Language")
     for name, value in problem.headers.items():
         response.headers[name] = value
     return response

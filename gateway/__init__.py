@@ -34,6 +34,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from gateway.api.identity import blp as identity_blp
     from gateway.api.invites import blp as invites_blp
     from gateway.proxy import ServiceProxy
+    from gateway.web import init_app as init_web
 
     app = build_app(
         "gateway", __name__, config, api_blueprints=[identity_blp, invites_blp, deletion_blp]
@@ -54,6 +55,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     checks = app.extensions["readiness_checks"]
     for name, base_url in upstreams.items():
         checks[name] = _service_check(health_pool, name, base_url)
+    init_web(app)
     verifier: TokenVerifier = app.extensions["token_verifier"]
     app.wsgi_app = ServiceProxy(  # type: ignore[method-assign]
         app.wsgi_app,

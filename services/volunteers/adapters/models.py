@@ -191,6 +191,8 @@ class Report(Base):
         sa.ForeignKey("members.id", ondelete="RESTRICT")
     )
     source: so.Mapped[str] = so.mapped_column(sa.String(20), default="app")
+    # when the rider saw the hazard (a report queued offline is sent later); None: at sending
+    observed_at: so.Mapped[datetime | None] = so.mapped_column(sa.DateTime(timezone=True))
     source_client: so.Mapped[str | None] = so.mapped_column(sa.String(100))
     category: so.Mapped[str] = so.mapped_column(
         sa.ForeignKey("report_categories.code", ondelete="RESTRICT")

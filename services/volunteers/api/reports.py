@@ -2,22 +2,27 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar, cast
 
-from flask import Response
+from flask import Response, request
 from flask_smorest.fields import Upload
 from marshmallow import Schema, fields, post_load, validate
 
 from common.app import session
 from common.auth import current_principal, require_auth, require_roles
+from common.idempotency import idempotent
 from common.pagination import PageArgs, page_of
 from common.transaction import transactional
-from services.volunteers.adapters.models import REPORT_STATUSES, Report, ReportPhoto
+from services.volunteers.adapters.models import REPORT_STATUSES, Report, ReportPhoto, plumbing
 from services.volunteers.api.routing import routes
 from services.volunteers.config import config
 from services.volunteers.domain.reports import CLOSE_REASONS
 from services.volunteers.usecases import photos, report_states, reports
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 blp = routes("reports", __name__, url_prefix="/api/v1", description="Safety reports")
 
@@ -40,6 +45,10 @@ class ReportIn(Schema):
     organization_id = fields.UUID(
         load_default=None,
         metadata={"description": "omit to use the area that holds the position"},
+    )
+    observed_at = fields.AwareDateTime(
+        load_default=None,
+        metadata={"description": "when the hazard was seen (a report sent later); omit: now"},
     )
 
     @post_load
@@ -68,6 +77,7 @@ class ReportOut(Schema):
     duplicate_of = fields.UUID(allow_none=True)
     reporter_id = fields.UUID(allow_none=True)
     source = fields.String()
+    observed_at = fields.DateTime(allow_none=True)
     photos = fields.List(fields.Nested(PhotoOut))
     verified_at = fields.DateTime(allow_none=True)
     dispatched_at = fields.DateTime(allow_none=True)
@@ -178,13 +188,30 @@ def list_categories() -> dict[str, Any]:
     return {"items": reports.categories(session())}
 
 
+def _idempotent_when_keyed(view: F) -> F:
+    """With an Idempotency-Key a resent report (a phone's queue) is answered, not filed
+    twice; without one the call is as it always was."""
+    keyed = idempotent(lambda: plumbing.idempotency_keys, session)(view)
+    plain = transactional(view)
+
+    @functools.wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if request.headers.get("Idempotency-Key", "").strip():
+            return keyed(*args, **kwargs)
+        return plain(*args, **kwargs)
+
+    return cast(F, wrapper)
+
+
 @blp.post("/reports")
 @require_auth
-@transactional
+@_idempotent_when_keyed
 @blp.arguments(ReportIn)
 @blp.response(201, ReportOut)
 def create_report(command: reports.NewReport) -> dict[str, Any]:
-    """Report a safety hazard; a report near an open one of its kind is linked as duplicate_of"""
+    """Report a safety hazard; a report near an open one of its kind is linked as duplicate_of
+
+    An Idempotency-Key is optional: with one, a resend answers the first report again."""
     return report_view(reports.create_report(session(), current_principal(), command, config()), [])
 
 

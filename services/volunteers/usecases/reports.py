@@ -44,6 +44,11 @@ class NewReport:
     lng: float
     address: str = ""
     organization_id: uuid.UUID | None = None
+    observed_at: datetime | None = None
+
+
+# a phone's clock may run a little ahead of ours
+OBSERVED_CLOCK_SKEW = timedelta(minutes=5)
 
 
 @dataclass(frozen=True)
@@ -167,6 +172,8 @@ def create_report(
     """A rider's new report, placed in its area and linked to an open one it duplicates;
     bursts and re-filings where one was lately resolved are flagged (``patterns``)."""
     now = now_utc()
+    if command.observed_at is not None and command.observed_at > now + OBSERVED_CLOCK_SKEW:
+        raise Invalid.field("observed_at", "The hazard cannot be seen in the future.")
     category_named(db, command.category)
     if command.organization_id is not None:
         organization_named(db, command.organization_id, "organization_id")
@@ -181,6 +188,7 @@ def create_report(
         id=uuid.uuid4(),
         reporter_id=principal.id,
         source="app",
+        observed_at=command.observed_at,
         category=command.category,
         description=command.description,
         lat=command.lat,
