@@ -122,6 +122,7 @@ def _suite_environment() -> None:
         port = os.environ.setdefault(f"{name.upper()}_PORT", str(default_port))
         os.environ.setdefault(f"{name.upper()}_URL", f"http://127.0.0.1:{port}")
     os.environ["CIVIC_VAR_DIR"] = str(VAR.resolve())
+    _cjk_font()
     RUN_DIR.mkdir(parents=True, exist_ok=True)
 
 
@@ -144,6 +145,27 @@ def _migrate_and_announce() -> None:
     )
 
 
+def _seed_demo() -> None:
+    # the demo lives with the dev tools, which a deployment does not need
+    from devtools.seed import seed_if_empty
+
+    seed_if_empty(_say)
+
+
+def _cjk_font() -> None:
+    """Point the service record's PDF at a CJK font, so Chinese names print."""
+    from devtools.fonts import find_cjk_font
+
+    if os.environ.get("PDF_FONT_FILE"):
+        return
+    found = find_cjk_font()
+    if found:
+        os.environ["PDF_FONT_FILE"] = found
+        _say(f"service record PDFs use the CJK font {found}")
+    else:
+        _say("no CJK font found: PDFs print Chinese names as '?' (apt-get install fonts-noto-cjk)")
+
+
 class _Stop(Exception):
     """SIGTERM arrived: stop as Ctrl-C does."""
 
@@ -162,6 +184,7 @@ def run() -> int:
         write_runtime_env(values)
         os.environ.update(values)
         _migrate_and_announce()
+        _seed_demo()
         return _run_honcho()
     except _Stop:
         _say("SIGTERM received before the suite started: stopping")

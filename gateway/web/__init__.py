@@ -17,7 +17,10 @@ from gateway.web.security import csrf_token, secure_headers
 from gateway.web.session import RedisSessionInterface
 
 LANGUAGE_COOKIE = "lang"
-core = Blueprint("web", __name__, template_folder="templates", static_folder="static")
+# /assets, not /static: the app keeps a /static route of its own, which would win
+core = Blueprint(
+    "web", __name__, template_folder="templates", static_folder="static", static_url_path="/assets"
+)
 
 
 @core.get("/sw.js")
@@ -26,6 +29,12 @@ def service_worker() -> ResponseReturnValue:
     response = send_from_directory(core.static_folder or "static", "sw.js", max_age=0)
     response.headers["Service-Worker-Allowed"] = "/"
     return response
+
+
+@core.get("/favicon.ico")
+def favicon() -> ResponseReturnValue:
+    """Browsers ask for it on pages that name none (a problem answer): nothing, quietly."""
+    return "", 204, {"Cache-Control": "public, max-age=86400"}
 
 
 def page_locale() -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 
@@ -53,6 +54,34 @@ CATEGORY_NAMES = (
 )
 
 
+# the points service writes its history in English: each line's shape, in the page's words
+LEDGER_LINES = (
+    (
+        re.compile(r"^(\d+) points for (.+?)(?: \((\d+) minutes\))?$"),
+        N_("%(points)s points for %(what)s"),
+    ),
+    (re.compile(r"^(\d+) points expired$"), N_("%(points)s points expired")),
+    (re.compile(r"^(\d+) points held$"), N_("%(points)s points held")),
+    (re.compile(r"^(\d+) points taken back(?:: .*)?$"), N_("%(points)s points taken back")),
+)
+LEDGER_WHAT = (
+    N_("approved service hours"),
+    N_("a verified safety report"),
+    N_("a check-in"),
+    N_("a completed task"),
+)
+
+
+def ledger_line(value: Any) -> str:
+    text = str(value or "")
+    for pattern, template in LEDGER_LINES:
+        found = pattern.match(text)
+        if found:
+            what = found.group(2) if (found.lastindex or 0) >= 2 else None
+            return gettext(template, points=found.group(1), what=gettext(what) if what else "")
+    return text
+
+
 def task_kind(value: Any) -> str:
     text = str(value or "")
     return gettext(TASK_KINDS[text]) if text in TASK_KINDS else text
@@ -87,4 +116,5 @@ FILTERS = {
     "hours": hours,
     "state": state,
     "task_kind": task_kind,
+    "ledger_line": ledger_line,
 }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import logging
 import uuid
 from collections.abc import Callable
 from typing import Any, TypeVar, cast
@@ -24,6 +25,7 @@ from gateway.web.api import Answer, SignedOut
 from gateway.web.security import check_csrf
 
 F = TypeVar("F", bound=Callable[..., Any])
+log = logging.getLogger(__name__)
 
 
 def page_blueprint(name: str, import_name: str, url_prefix: str | None = None) -> Blueprint:
@@ -32,6 +34,7 @@ def page_blueprint(name: str, import_name: str, url_prefix: str | None = None) -
     blueprint.before_request(check_csrf)
     blueprint.register_error_handler(SignedOut, _to_sign_in)
     blueprint.register_error_handler(HTTPException, _error_page)
+    blueprint.register_error_handler(Exception, _unexpected)
     return blueprint
 
 
@@ -43,6 +46,11 @@ def _to_sign_in(_: SignedOut) -> ResponseReturnValue:
 def _error_page(exc: HTTPException) -> ResponseReturnValue:
     status = exc.code or 500
     return render_template("error.html", status=status, description=exc.description), status
+
+
+def _unexpected(exc: Exception) -> ResponseReturnValue:
+    log.exception("a page failed", exc_info=exc)
+    return render_template("error.html", status=500, description=""), 500
 
 
 def user() -> dict[str, Any]:

@@ -18,6 +18,7 @@ from werkzeug.datastructures import CallbackDict
 
 COOKIE = "civic_session"
 KEY_PREFIX = "web:session:"
+ANONYMOUS_TTL = 24 * 3600
 
 
 class ServerSession(CallbackDict[str, Any], SessionMixin):
@@ -81,11 +82,13 @@ class RedisSessionInterface(SessionInterface):
             return
         if session.sid is None or session.renew:
             session.sid = secrets.token_urlsafe(32)
-        self.redis.set(redis_key(session.sid), json.dumps(dict(session)), ex=self.ttl)
+        # a visitor who never signs in keeps a form token and a message for a day, not a month
+        ttl = self.ttl if "access_token" in session else ANONYMOUS_TTL
+        self.redis.set(redis_key(session.sid), json.dumps(dict(session)), ex=ttl)
         response.set_cookie(
             COOKIE,
             session.sid,
-            max_age=self.ttl,
+            max_age=ttl,
             path="/",
             httponly=True,
             samesite="Lax",

@@ -16,6 +16,7 @@ import pytest
 import urllib3
 
 from common.processes import leftovers
+from devtools.demo import PASSWORD as DEMO_PASSWORD
 from tests.helpers.make_run import MakeRun, var_directory
 
 WEB_APPS = ("gateway", "volunteers", "points", "rewards")
@@ -47,6 +48,17 @@ def test_make_run_on_embedded_servers(tmp_path: Path, var: Path) -> None:
         }
         output = run.output()
         assert "embedded PostgreSQL" in output and "embedded Redis" in output
+        # the first run seeds the demo district and names its accounts
+        assert "seeded the demo district" in output and "coordinator" in output
+        demo = http.request(
+            "POST",
+            f"{run.gateway}/api/v1/auth/token",
+            body=json.dumps({"username": "rider", "password": DEMO_PASSWORD}),
+            headers={"Content-Type": "application/json"},
+        )
+        assert demo.status == 200
+        home = http.request("GET", f"{run.gateway}/signin")
+        assert home.status == 200 and "登录" in home.data.decode()
         assert run.gateway in output
         # each gunicorn master has a control socket of its own under var/run
         for name in WEB_APPS:

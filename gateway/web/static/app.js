@@ -64,11 +64,14 @@
     });
   }
 
+  function mine(item) { return item.user === document.body.dataset.user; }
+
   let flushing = null;
   function flush() {
     if (flushing) { return flushing; }
     flushing = queue.all().then(function (items) {
-      return items.reduce(function (chain, item) {
+      // a shared phone: only the signed-in rider's own reports are sent under their name
+      return items.filter(mine).reduce(function (chain, item) {
         return chain.then(function () {
           return send(item).then(function (result) {
             if (!result.keep) { return queue.remove(item.key); }
@@ -85,7 +88,8 @@
     const section = document.getElementById("waiting");
     const list = document.getElementById("waiting-list");
     if (!section || !list) { return Promise.resolve(); }
-    return queue.all().then(function (items) {
+    return queue.all().then(function (all) {
+      const items = all.filter(mine);
       list.textContent = "";
       items.forEach(function (item) {
         const li = document.createElement("li");

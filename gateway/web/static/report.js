@@ -23,7 +23,7 @@
     navigator.geolocation.getCurrentPosition(function (position) {
       form.elements.lat.value = position.coords.latitude.toFixed(6);
       form.elements.lng.value = position.coords.longitude.toFixed(6);
-      status.textContent = status.dataset.found.replace("%(m)s", Math.round(position.coords.accuracy));
+      status.textContent = status.dataset.found.replace("{m}", Math.round(position.coords.accuracy));
     }, refused, { enableHighAccuracy: true, timeout: 10000, maximumAge: 60000 });
   }
 
@@ -45,6 +45,7 @@
     const photo = form.elements.photo.files[0] || null;
     return {
       key: fields.idempotency_key, action: form.action || window.location.pathname, fields: fields,
+      user: document.body.dataset.user,
       label: checked ? checked.nextElementSibling.textContent : "",
       photo: photo, photoName: photo ? photo.name : null,
     };

@@ -4,7 +4,7 @@
 "use strict";
 
 const CACHE = "civic-points-v1";
-const SHELL = ["/static/app.css", "/static/app.js", "/static/report.js"];
+const SHELL = ["/assets/app.css", "/assets/app.js", "/assets/report.js"];
 
 self.addEventListener("install", function (event) {
   event.waitUntil(caches.open(CACHE).then(function (cache) { return cache.addAll(SHELL); }));

@@ -1,0 +1,79 @@
+"""Browser fixtures: the real suite (devtools/suite.py), the demo district seeded through
+its gateway, and Debian's Chromium driven by Playwright (no browser download)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, sync_playwright
+
+from devtools.demo import District
+from devtools.fonts import find_cjk_font
+from devtools.suite import Suite
+from suite import APPS
+from tests.helpers.browser import CHROMIUM, LAUNCH_ARGS, Screen, seed_through
+from tests.helpers.databases import truncate_all
+from tests.helpers.gateway_client import Gateway
+
+HERE = Path(__file__).resolve().parent
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # the district is built once for the package: its tests keep the state they share
+    for item in items:
+        if item.path.is_relative_to(HERE):
+            item.add_marker(pytest.mark.browser)
+            item.add_marker(pytest.mark.keep_state)
+
+
+@pytest.fixture(scope="package")
+def suite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Suite]:
+    for app in APPS:
+        truncate_all(app.name)
+    running = Suite(tmp_path_factory.mktemp("suite"), env={"PDF_FONT_FILE": cjk_font()})
+    try:
+        running.start_all()
+        yield running
+    finally:
+        running.stop_all()
+        running.http.clear()
+
+
+def cjk_font() -> str:
+    return find_cjk_font() or ""
+
+
+@pytest.fixture(scope="package")
+def district(suite: Suite, make_token) -> District:
+    admin = make_token(roles=["member", "admin", "reward_admin"], username="seed")
+    return seed_through(Gateway(suite.url()), admin)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium fonts-noto-cjk")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
+        yield launched
+        launched.close()
+
+
+def _screen(browser: Browser, suite: Suite, size: str) -> Iterator[Screen]:
+    screen = Screen(browser, suite.url(), size)
+    yield screen
+    errors = list(screen.errors)
+    screen.close()
+    assert not errors, "\n".join([*errors, suite.log_tail("gateway", 60)])
+
+
+@pytest.fixture
+def phone(browser: Browser, suite: Suite, district: District) -> Iterator[Screen]:
+    yield from _screen(browser, suite, "phone")
+
+
+@pytest.fixture
+def desk(browser: Browser, suite: Suite, district: District) -> Iterator[Screen]:
+    yield from _screen(browser, suite, "desk")

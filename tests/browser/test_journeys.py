@@ -1,0 +1,121 @@
+"""Each role's main journey, in Chinese, in Chromium, against the real suite."""
+
+from __future__ import annotations
+
+import io
+import re
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from PIL import Image
+from playwright.sync_api import expect
+
+from devtools.demo import District
+from devtools.suite import Suite
+from tests.helpers.browser import Screen, eventually
+from tests.helpers.gateway_client import Gateway
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def a_photo(tmp_path: Path) -> Path:
+    path = tmp_path / "lamp.jpg"
+    buffer = io.BytesIO()
+    Image.new("RGB", (640, 480), (200, 180, 40)).save(buffer, "JPEG")
+    path.write_bytes(buffer.getvalue())
+    return path
+
+
+def balance_shows(screen: Screen, points: int) -> bool:
+    return screen.page.get_by_test_id("balance").inner_text().strip() == str(points)
+
+
+def test_a_rider_reports_a_hazard_offline_too_and_sees_it_verified_and_paid(
+    phone: Screen, desk: Screen, district: District, suite: Suite, tmp_path: Path
+) -> None:
+    rider = district.accounts["rider"]
+    page = phone.sign_in(rider)
+    page.get_by_role("link", name="上报隐患").first.click()
+    page.get_by_role("radio", name="路灯损坏").check()
+    page.set_input_files("#f-photo", str(a_photo(tmp_path)))
+    expect(page.locator("#where-status")).to_contain_text("已获取位置")
+    phone.check("report-new")
+    page.get_by_role("button", name="③ 发送上报").click()
+    page.wait_for_url(re.compile(r"/reports/[0-9a-f-]{36}$"))
+    expect(page.get_by_test_id("state")).to_have_text("已提交")
+    expect(page.get_by_role("img", name="隐患照片")).to_be_visible()
+    phone.check("report-detail")
+
+    # no signal: the report waits on the phone, then goes when the signal returns
+    page.goto("/reports/new")
+    page.get_by_role("radio", name="井盖缺失").check()
+    expect(page.locator("#where-status")).to_contain_text("已获取位置")
+    phone.context.set_offline(True)
+    page.get_by_role("button", name="③ 发送上报").click()
+    expect(page.locator("#form-status")).to_contain_text("没有信号")
+    expect(page.locator("#waiting-list li")).to_have_count(1)
+    phone.check("report-waiting")
+    phone.context.set_offline(False)
+    expect(page.locator("#waiting")).to_be_hidden()
+    page.goto("/reports")
+    expect(page.locator("#sent-list li")).to_have_count(2)
+
+    # the coordinator verifies the first report at a desk
+    desk.sign_in(district.accounts["coordinator"])
+    queue = desk.go("/coordinator/reports")
+    card = queue.locator("section.card", has_text="路灯损坏")
+    card.get_by_role("button", name="核实").click()
+    expect(queue.locator(".flash-success")).to_contain_text("已核实")
+
+    page.goto("/reports")
+    expect(page.locator("#sent-list li", has_text="路灯损坏").get_by_test_id("state")).to_have_text(
+        "已核实"
+    )
+    phone.check("reports-mine")
+    page.goto("/")
+    eventually(lambda: balance_shows(phone, 20), page)
+    phone.check("home")
+
+    # the one sent late kept the time it was seen, and was filed once
+    gateway = Gateway(suite.url())
+    token = gateway.post(
+        "/api/v1/auth/token", {"username": rider.username, "password": rider.password}
+    ).json["access_token"]
+    mine = gateway.get("/api/v1/reports?mine=true", token=token).json["items"]
+    late = [r for r in mine if r["category"] == "missing_manhole_cover"]
+    assert len(late) == 1 and late[0]["observed_at"] is not None
+    assert late[0]["observed_at"] <= late[0]["created_at"]
+
+
+def test_a_volunteers_hours_are_approved(phone: Screen, desk: Screen, district: District) -> None:
+    volunteer = district.accounts["volunteer"]
+    page = phone.sign_in(volunteer)
+    page.goto("/hours")
+    yesterday = (datetime.now(SHANGHAI) - timedelta(days=1)).date().isoformat()
+    page.get_by_label("在哪里服务？").select_option(label="榆树社区")
+    page.get_by_label("日期").fill(yesterday)
+    page.get_by_label("开始").fill("09:00")
+    page.get_by_label("结束").fill("11:00")
+    page.get_by_label("做了什么？").fill("敬老院探访，陪老人聊天")
+    page.get_by_role("button", name="提交审核").click()
+    expect(page.locator(".flash-success")).to_contain_text("已提交审核")
+    expect(page.get_by_test_id("state").first).to_have_text("待审核")
+    phone.check("hours")
+
+    desk.sign_in(district.accounts["coordinator"])
+    queue = desk.go("/coordinator/hours")
+    expect(queue.locator("#hours-queue")).to_contain_text("李志愿")
+    desk.check("coordinator-hours")
+    queue.get_by_label("全选").check()
+    queue.get_by_role("button", name="通过所选时长").click()
+    expect(queue.locator(".flash-success")).to_contain_text("已通过 1 条")
+
+    page.goto("/hours")
+    expect(page.get_by_test_id("state").first).to_have_text("已通过")
+    page.goto("/")
+    eventually(lambda: balance_shows(phone, 20), page)
+    page.goto("/record")
+    expect(page.get_by_test_id("total")).to_have_text("2:00")
+    expect(page.locator("table")).to_contain_text("榆树社区")
+    phone.check("record")
