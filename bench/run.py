@@ -10,6 +10,7 @@ BENCHMARKS = [
     ["bench.points_awards"],
     ["bench.points_balance"],
     ["bench.rewards_burst"],
+    ["bench.page_weight"],
 ]
 
 

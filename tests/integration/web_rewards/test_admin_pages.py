@@ -62,7 +62,7 @@ def test_the_export_streams_a_csv_of_the_period(person, new_reward, fund):
     fund(member.user_id, 150)
     redemption = place(member, reward["id"], **CHILD)
     page = admin.text("/admin/export")
-    assert 'src="/static/export.js"' in page and "<script>" not in page
+    assert 'src="/assets/export.js"' in page and "<script>" not in page
     today = datetime.now(UTC).date()
     answer = admin.get(f"/admin/export.csv?from={today - timedelta(days=1)}&to={today}")
     assert answer.status_code == 200 and answer.mimetype == "text/csv"

@@ -53,7 +53,7 @@ def test_an_activitys_attendance_is_listed_ticked(person, api_call, root):
     page = coordinator.text(f"/coordinator/attendance/{activity['id']}")
     for entry in entries:
         assert f'name="ids" value="{entry}" checked' in page
-    assert 'src="/static/bulk.js"' in page and "<progress" in page
+    assert 'src="/assets/bulk.js"' in page and "<progress" in page
     assert "批量认定活动签到" in coordinator.text("/coordinator/hours")
 
 
