@@ -11,6 +11,7 @@ BENCHMARKS = [
     ["bench.points_balance"],
     ["bench.rewards_burst"],
     ["bench.page_weight"],
+    ["bench.web_weight"],
 ]
 
 

@@ -10,8 +10,10 @@ from typing import Any
 
 from flask import Blueprint, Flask, Response, g, request, send_from_directory
 from flask.typing import ResponseReturnValue
+from werkzeug.exceptions import NotFound
 
 from common.i18n import LANGUAGE_TAGS, LOCALES, PAGE_DEFAULT, negotiate, translations
+from common.problems import http_exception_to_problem, problem_response
 from common.settings import Settings
 from gateway.web.security import csrf_token, secure_headers
 from gateway.web.session import RedisSessionInterface
@@ -35,6 +37,15 @@ def service_worker() -> ResponseReturnValue:
 def favicon() -> ResponseReturnValue:
     """Browsers ask for it on pages that name none (a problem answer): nothing, quietly."""
     return "", 204, {"Cache-Control": "public, max-age=86400"}
+
+
+def _not_found(exc: NotFound) -> ResponseReturnValue:
+    """A page address that does not exist is a page with a way home; the API's stay problems."""
+    if request.path.startswith(("/api/", "/open311")) or not request.accept_mimetypes.accept_html:
+        return problem_response(http_exception_to_problem(exc))
+    from gateway.web.pages import render
+
+    return render("error.html", status=404, description=""), 404
 
 
 def page_locale() -> str:
@@ -121,6 +132,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(FILTERS)
     app.before_request(_choose_locale)
     app.after_request(secure_headers)
+    app.register_error_handler(NotFound, _not_found)
     app.register_blueprint(core)
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)

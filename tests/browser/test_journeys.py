@@ -9,7 +9,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from PIL import Image
-from playwright.sync_api import expect
+from playwright.sync_api import Browser, expect
 
 from devtools.demo import District
 from devtools.suite import Suite
@@ -119,3 +119,26 @@ def test_a_volunteers_hours_are_approved(phone: Screen, desk: Screen, district: 
     expect(page.get_by_test_id("total")).to_have_text("2:00")
     expect(page.locator("table")).to_contain_text("榆树社区")
     phone.check("record")
+    pdf = page.request.get("/record.pdf")
+    assert pdf.ok and pdf.headers["content-type"] == "application/pdf"
+    assert b"NotoSansCJK" in pdf.body()  # the font that prints 李志愿 is embedded
+
+
+def test_a_rider_without_a_position_says_where_they_are(
+    browser: Browser, suite: Suite, district: District
+) -> None:
+    screen = Screen(browser, suite.url(), "phone", located=False)
+    try:
+        page = screen.sign_in(district.accounts["rider"])
+        page.goto("/reports/new")
+        expect(page.locator("#where-status")).to_contain_text("手机没有提供位置")
+        page.get_by_role("radio", name="电动车室内充电").check()
+        page.get_by_label("最近的社区或站点").select_option(label="松林社区")
+        page.get_by_label("地址或地标").fill("松林社区 6 号楼楼道")
+        screen.check("report-no-position")
+        page.get_by_role("button", name="③ 发送上报").click()
+        page.wait_for_url(re.compile(r"/reports/[0-9a-f-]{36}$"))
+        expect(page.locator("main")).to_contain_text("松林社区 6 号楼楼道")
+        assert not screen.errors, screen.errors
+    finally:
+        screen.close()

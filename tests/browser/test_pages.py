@@ -88,6 +88,13 @@ def test_a_member_checks_in_with_the_stations_code(phone: Screen, district: Dist
     page.get_by_role("button", name="签到", exact=True).click()
     expect(page.locator(".flash-success")).to_contain_text("签到成功")
 
+    # and claims a task on the way
+    page.goto("/tasks")
+    task = page.locator("li", has_text="垃圾分类新规入户宣传")
+    task.get_by_role("button", name="认领").click()
+    expect(page.locator(".flash-success")).to_contain_text("完成")
+    expect(page.locator("li", has_text="垃圾分类新规入户宣传")).to_contain_text("标记完成")
+
 
 def test_the_language_switch_is_remembered(screen: Screen, district: District) -> None:
     page = screen.sign_in(district.accounts["volunteer"])

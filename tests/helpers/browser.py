@@ -44,7 +44,7 @@ def seed_through(gateway: Gateway, admin_token: str) -> District:
 class Screen:
     """One browser context at one size, in Chinese, with the console watched."""
 
-    def __init__(self, browser: Browser, base_url: str, size: str) -> None:
+    def __init__(self, browser: Browser, base_url: str, size: str, *, located: bool = True) -> None:
         width, height = SIZES[size]
         self.size = size
         self.base_url = base_url
@@ -53,8 +53,8 @@ class Screen:
             viewport={"width": width, "height": height},
             locale="zh-CN",
             timezone_id="Asia/Shanghai",
-            geolocation=HERE,
-            permissions=["geolocation"],
+            geolocation=HERE if located else None,
+            permissions=["geolocation"] if located else [],
             is_mobile=size == "phone",
             has_touch=size == "phone",
         )

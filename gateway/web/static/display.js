@@ -22,4 +22,12 @@ document.addEventListener("DOMContentLoaded", function () {
       .catch(function () { window.setTimeout(refresh, 10000); });
   }
   refresh();
+  const full = document.getElementById("fullscreen");
+  if (!document.documentElement.requestFullscreen) { full.hidden = true; }
+  full.addEventListener("click", function () {
+    document.documentElement.requestFullscreen().then(function () { full.hidden = true; });
+  });
+  document.addEventListener("fullscreenchange", function () {
+    full.hidden = !!document.fullscreenElement;
+  });
 });

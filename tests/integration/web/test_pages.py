@@ -137,3 +137,23 @@ def test_the_api_keeps_its_english_by_default(client):
     assert english.json["title"] == "Validation failed"
     assert english.json["detail"] == "The request has invalid fields; see errors."
     assert english.headers["Content-Language"] == "en"
+
+
+def test_the_apis_field_errors_stand_next_to_their_fields(client):
+    token = csrf_of(client.get("/signup").get_data(as_text=True))
+    answer = client.post(
+        "/signup",
+        data={"csrf_token": token, "username": "!!", "display_name": "小明", "password": "short"},
+    )
+    html = answer.get_data(as_text=True)
+    assert answer.status_code == 200
+    assert 'id="e-username"' in html and "以字母或数字开头" in html
+    assert 'id="e-password"' in html and 'aria-invalid="true"' in html
+    assert 'value="小明"' in html  # what was typed stays
+
+
+def test_an_unknown_page_is_a_page_and_an_unknown_api_path_a_problem(client):
+    page = client.get("/nowhere", headers={"Accept": "text/html"})
+    assert page.status_code == 404 and "返回首页" in page.get_data(as_text=True)
+    api = client.get("/api/v1/nowhere", headers={"Accept": "text/html"})
+    assert api.status_code == 404 and api.content_type == "application/problem+json"
