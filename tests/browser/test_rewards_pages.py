@@ -16,6 +16,7 @@ from tests.helpers.browser import Screen
 from tests.helpers.rewards_browser import RewardsSetUp
 
 CHILDCARE = "社区托育名额（一学期）"
+ACTIVITIES = {"phone": "楼道清扫（上午）", "desk": "楼道清扫（下午）"}
 
 
 @pytest.fixture
@@ -88,7 +89,7 @@ def test_every_rewards_page_at_both_sizes(
     rice = world.ask(member, "rice")  # no approval needed: a voucher at once
     childcare = world.ask(member, "childcare", {"child_name": "小宝", "child_age": 4})
     round_ = world.round()
-    activity = world.attendance(f"楼道清扫（{screen.size}）")
+    activity = world.attendance(ACTIVITIES[screen.size])
     screen.sign_in(member)
     visit(
         screen,

@@ -12,6 +12,7 @@ from flask.typing import ResponseReturnValue
 
 from gateway.web import api, gettext
 from gateway.web.pages import items_of, needs_role, page_blueprint, problem_message, render
+from gateway.web.views.coordinator import _names as display_names
 
 blp = page_blueprint("bulk", __name__, url_prefix="/coordinator/attendance")
 STAFF = ("coordinator", "admin")
@@ -59,14 +60,7 @@ def _entries_of(activity: str) -> list[dict[str, Any]]:
 @blp.get("/<activity>")
 @needs_role(*STAFF)
 def attendance(activity: str) -> ResponseReturnValue:
-    entries = _entries_of(activity)
-    return render(
-        "coordinator/attendance_list.html",
-        activity=activity,
-        title=_title(activity),
-        entries=entries,
-        results=None,
-    )
+    return _attendance_page(activity, None)
 
 
 def _approve(hours_id: str) -> dict[str, Any]:
@@ -80,11 +74,17 @@ def _approve(hours_id: str) -> dict[str, Any]:
 def approve_all(activity: str) -> ResponseReturnValue:
     """Without script: approve the ticked entries one after the other, show each result."""
     results = [_approve(hours_id) for hours_id in request.form.getlist("ids")]
+    return _attendance_page(activity, results)
+
+
+def _attendance_page(activity: str, results: list[dict[str, Any]] | None) -> str:
+    entries = _entries_of(activity)
     return render(
         "coordinator/attendance_list.html",
         activity=activity,
         title=_title(activity),
-        entries=_entries_of(activity),
+        entries=entries,
+        names=display_names({str(entry["member_id"]) for entry in entries}),
         results=results,
     )
 
