@@ -24,19 +24,10 @@ from playwright.sync_api import Browser, Page, Response, sync_playwright
 
 from bench.gateway_overhead import prepare_environment
 from bench.report import replace_section
+from devtools.chromium import CHROMIUM, LAUNCH_ARGS
 from devtools.demo import District, seed
 from devtools.suite import Suite
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 PAGES = {"report page": "/reports/new", "home page": "/"}
 
 
@@ -99,7 +90,7 @@ def measure() -> dict[str, dict[str, float]]:
             rider = _seed(suite, admin).accounts["rider"]
             host = urlsplit(suite.url()).netloc
             with sync_playwright() as playwright:
-                browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+                browser = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
                 signed_in = _signed_in_state(browser, suite.url(), rider.username, rider.password)
                 for name, path in PAGES.items():
                     # a context of its own: an empty cache, the rider's session cookie only

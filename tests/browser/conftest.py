@@ -7,13 +7,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser, expect, sync_playwright
 
+from devtools.chromium import CHROMIUM, LAUNCH_ARGS
 from devtools.demo import District
 from devtools.fonts import find_cjk_font
 from devtools.suite import Suite
 from suite import APPS
-from tests.helpers.browser import CHROMIUM, LAUNCH_ARGS, Screen, seed_through
+from tests.helpers.browser import Screen, seed_through
 from tests.helpers.databases import truncate_all
 from tests.helpers.gateway_client import Gateway
 
@@ -32,7 +33,10 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 def suite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Suite]:
     for app in APPS:
         truncate_all(app.name)
-    running = Suite(tmp_path_factory.mktemp("suite"), env={"PDF_FONT_FILE": cjk_font()})
+    # a PDF with an embedded CJK font takes the volunteers service a second or two, more on
+    # a busy machine: the forwarder waits longer than the suite's default 5 s
+    env = {"PDF_FONT_FILE": cjk_font(), "UPSTREAM_TIMEOUT": "30"}
+    running = Suite(tmp_path_factory.mktemp("suite"), env=env)
     try:
         running.start_all()
         yield running
@@ -53,6 +57,7 @@ def district(suite: Suite, make_token) -> District:
 
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:
+    expect.set_options(timeout=10_000)  # a machine shared with other test runs is slow
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium fonts-noto-cjk")
     with sync_playwright() as playwright:

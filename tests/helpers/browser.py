@@ -5,7 +5,6 @@ the demo district built through the gateway."""
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -16,16 +15,6 @@ from devtools.demo import Account, District, seed
 from devtools.suite import ROOT
 from tests.helpers.gateway_client import Gateway
 
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-LAUNCH_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 SCREENSHOTS = ROOT / "docs" / "screenshots"
 AXE = (Path(__file__).resolve().parents[1] / "browser" / "axe.min.js").read_text()
 SIZES = {"phone": (390, 844), "desk": (1280, 800)}

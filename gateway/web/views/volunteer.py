@@ -87,23 +87,28 @@ def hours() -> ResponseReturnValue:
     )
 
 
+def _mine(path: str, back: str) -> tuple[api.Answer, ResponseReturnValue | None]:
+    """The member's own resource, or the problem said and a way back."""
+    answer = api.call("GET", path)
+    if answer.ok:
+        return answer, None
+    show_problem(answer)
+    return answer, redirect(url_for(back))
+
+
 @blp.get("/record")
 @signed_in
 def record() -> ResponseReturnValue:
-    answer = api.call("GET", "/me/service-record")
-    if not answer.ok:
-        show_problem(answer)
-        return redirect(url_for("home.index"))
-    return render("volunteer/record.html", record=answer.body)
+    answer, away = _mine("/me/service-record", "home.index")
+    return away or render("volunteer/record.html", record=answer.body)
 
 
 @blp.get("/record.pdf")
 @signed_in
 def record_pdf() -> ResponseReturnValue:
-    answer = api.call("GET", "/me/service-record/pdf")
-    if not answer.ok:
-        show_problem(answer)
-        return redirect(url_for("volunteer.record"))
+    answer, away = _mine("/me/service-record/pdf", "volunteer.record")
+    if away:
+        return away
     response = Response(answer.raw, mimetype="application/pdf")
     response.headers["Content-Disposition"] = answer.headers.get("Content-Disposition", "inline")
     return response

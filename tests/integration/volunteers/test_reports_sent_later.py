@@ -12,30 +12,16 @@ from tests.integration.volunteers.helpers import report
 def test_a_resend_with_the_same_key_is_the_same_report(client, world):
     key = {"Idempotency-Key": str(uuid.uuid4())}
     seen = (datetime.now(UTC) - timedelta(hours=2)).replace(microsecond=0)
-    body = {"observed_at": seen.isoformat()}
-    first = client.post(
-        "/api/v1/reports",
-        json={
-            "category": "broken_street_light",
-            "description": "lamp out",
-            "lat": 31.2304,
-            "lng": 121.4737,
-            **body,
-        },
-        headers={**world.rider.headers, **key},
-    )
+    body = {
+        "category": "broken_street_light",
+        "description": "lamp out",
+        "lat": 31.2304,
+        "lng": 121.4737,
+        "observed_at": seen.isoformat(),
+    }
+    first = client.post("/api/v1/reports", json=body, headers={**world.rider.headers, **key})
     assert first.status_code == 201, first.json
-    again = client.post(
-        "/api/v1/reports",
-        json={
-            "category": "broken_street_light",
-            "description": "lamp out",
-            "lat": 31.2304,
-            "lng": 121.4737,
-            **body,
-        },
-        headers={**world.rider.headers, **key},
-    )
+    again = client.post("/api/v1/reports", json=body, headers={**world.rider.headers, **key})
     assert again.status_code == 201
     assert again.headers.get("Idempotent-Replayed") == "true"
     assert again.json["id"] == first.json["id"]

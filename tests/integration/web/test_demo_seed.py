@@ -19,12 +19,9 @@ def test_empty_databases_get_the_demo_district(monkeypatch):
     said: list[str] = []
     district = seed_if_empty(said.append)
     assert district is not None
-    kinds = dict(
-        engine_for("volunteers")
-        .connect()
-        .execute(sa.text("SELECT kind, count(*) FROM organizations GROUP BY kind"))
-        .all()
-    )
+    with engine_for("volunteers").connect() as connection:
+        query = "SELECT kind, count(*) FROM organizations GROUP BY kind"
+        kinds = dict(connection.execute(sa.text(query)).all())
     assert kinds == {"street": 1, "community": 2, "grid": 3, "station": 3, "team": 1}
     assert count("gateway", "users") == 7
     assert count("rewards", "rewards") == 5

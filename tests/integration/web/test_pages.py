@@ -3,6 +3,7 @@ the API's problems in Chinese."""
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -157,3 +158,28 @@ def test_an_unknown_page_is_a_page_and_an_unknown_api_path_a_problem(client):
     assert page.status_code == 404 and "返回首页" in page.get_data(as_text=True)
     api = client.get("/api/v1/nowhere", headers={"Accept": "text/html"})
     assert api.status_code == 404 and api.content_type == "application/problem+json"
+
+
+def test_an_expiring_access_token_is_refreshed_once(client, redis_client):
+    signed_up = sign_up(client)
+    sid = re.search(r"civic_session=([^;]+)", signed_up.headers["Set-Cookie"]).group(1)
+    stored = json.loads(redis_client.get(redis_key(sid)))
+    stored["expires_at"] = 0  # as if fifteen minutes had gone by
+    redis_client.set(redis_key(sid), json.dumps(stored), keepttl=True)
+    assert client.get("/more").status_code == 200  # /more calls nothing: still the old token
+    page = client.get("/notifications")  # calls the API: the token is refreshed first
+    assert page.status_code == 200
+    renewed = json.loads(redis_client.get(redis_key(sid)))
+    assert renewed["refresh_token"] != stored["refresh_token"]
+    assert renewed["expires_at"] > 0
+
+
+def test_a_revoked_login_sends_the_user_to_sign_in(client, redis_client):
+    signed_up = sign_up(client)
+    sid = re.search(r"civic_session=([^;]+)", signed_up.headers["Set-Cookie"]).group(1)
+    stored = json.loads(redis_client.get(redis_key(sid)))
+    stored.update(expires_at=0, refresh_token="spent-or-stolen")
+    redis_client.set(redis_key(sid), json.dumps(stored), keepttl=True)
+    answer = client.get("/notifications")
+    assert answer.status_code == 302
+    assert answer.headers["Location"].startswith("/signin?next=/notifications")
