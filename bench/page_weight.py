@@ -29,11 +29,10 @@ from playwright.sync_api import Browser, Geolocation, Request, ViewportSize, syn
 
 from bench.gateway_overhead import prepare_environment
 from bench.report import replace_section
+from devtools.chromium import CHROMIUM, LAUNCH_ARGS
 from devtools.demo import seed
 from devtools.suite import Suite
 
-CHROMIUM = "/usr/bin/chromium"
-LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"]
 PAGES = {"report page (/reports/new)": "/reports/new", "home page (/)": "/"}
 TARGET_BYTES = 150 * 1024
 PHONE: ViewportSize = {"width": 390, "height": 844}
