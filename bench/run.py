@@ -12,7 +12,7 @@ BENCHMARKS = [
     ["bench.points_awards"],
     ["bench.points_balance"],
     ["bench.rewards_burst"],
-    ["bench.web_weight"],
+    ["bench.page_weight"],
 ]
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Flask, g, request, send_from_directory
+from flask import Blueprint, Flask, Response, g, request, send_from_directory
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import NotFound
 
@@ -71,6 +71,43 @@ def ngettext(singular: str, plural: str, n: int, **values: Any) -> str:
     return text % {"num": n, **values}
 
 
+def _compress(app: Flask) -> None:
+    """Pages, sheets and scripts compressed for a phone on a weak signal (the forwarded API
+    answers go around Flask and are left as the services send them)."""
+    from flask_compress import Compress
+
+    app.config.setdefault(
+        "COMPRESS_MIMETYPES",
+        [
+            "text/html",
+            "text/css",
+            "text/javascript",
+            "application/javascript",
+            "application/json",
+            "application/manifest+json",
+            "image/svg+xml",
+            "text/csv",
+        ],
+    )
+    # gzip and brotli: what every phone's browser takes
+    app.config.setdefault("COMPRESS_ALGORITHM", ["br", "gzip"])
+    app.config.setdefault("COMPRESS_ALGORITHM_STREAMING", ["br", "gzip"])
+    Compress(app)
+    # runs before Compress's hook (Flask runs them last registered first)
+    app.after_request(_read_files_whole)
+
+
+def _read_files_whole(response: Response) -> Response:
+    """A file the suite ships (a sheet, a script) is read whole before it is compressed:
+    Flask-Compress's streaming path would drop the file's close."""
+    if response.direct_passthrough and (response.mimetype or "").startswith(
+        ("text/", "application/")
+    ):
+        response.direct_passthrough = False
+        response.make_sequence()  # reads the file and closes it when the answer is done
+    return response
+
+
 def init_app(app: Flask) -> None:
     """Register the pages on the gateway app (called by ``gateway.create_app``)."""
     from gateway.web.formatting import FILTERS
@@ -84,6 +121,7 @@ def init_app(app: Flask) -> None:
     app.session_interface = RedisSessionInterface(
         app.extensions["redis"], settings.refresh_token_ttl
     )
+    _compress(app)
     app.jinja_env.add_extension("jinja2.ext.i18n")
     app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
         gettext=lambda message: gettext(message),
