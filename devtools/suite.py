@@ -13,6 +13,8 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -151,6 +153,16 @@ class Suite:
     def stop_all(self) -> None:
         for name in list(self.processes):
             self.stop(name)
+
+    @contextmanager
+    def running(self) -> Iterator[Suite]:
+        """Every process up for the block, all stopped (and the pool emptied) after it."""
+        try:
+            self.start_all()
+            yield self
+        finally:
+            self.stop_all()
+            self.http.clear()
 
     def flush_redis(self) -> None:
         Redis.from_url(self.redis_url).flushdb()

@@ -36,13 +36,8 @@ def suite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Suite]:
     # a PDF with an embedded CJK font takes the volunteers service a second or two, more on
     # a busy machine: the forwarder waits longer than the suite's default 5 s
     env = {"PDF_FONT_FILE": cjk_font(), "UPSTREAM_TIMEOUT": "30"}
-    running = Suite(tmp_path_factory.mktemp("suite"), env=env)
-    try:
-        running.start_all()
+    with Suite(tmp_path_factory.mktemp("suite"), env=env).running() as running:
         yield running
-    finally:
-        running.stop_all()
-        running.http.clear()
 
 
 def cjk_font() -> str:

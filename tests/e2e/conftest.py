@@ -13,13 +13,8 @@ from devtools.suite import WEB, Suite
 # take outbox rows from the in-process tests that run after them on the same databases
 @pytest.fixture(scope="package")
 def suite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Suite]:
-    running = Suite(tmp_path_factory.mktemp("suite"))
-    try:
-        running.start_all()
+    with Suite(tmp_path_factory.mktemp("suite")).running() as running:
         yield running
-    finally:
-        running.stop_all()
-        running.http.clear()
 
 
 @pytest.fixture
