@@ -12,6 +12,7 @@ from tests.integration.volunteers.helpers import (
     contracts_in_outbox,
     outbox_events,
     report,
+    run_together,
 )
 
 NORTH_M = 1 / 111_320  # a metre north, in degrees of latitude
@@ -135,3 +136,31 @@ def test_followers_of_a_rejected_report_hear_the_reason(client, world):
     assert [(c.member_id, c.outcome, c.note) for c in told] == [
         (world.member.id, "rejected", "no lamp there")
     ]
+
+
+def test_a_follow_racing_the_resolution_is_told_or_refused_never_lost(
+    client, volunteers_app, world, person
+):
+    """Followers and the decision take the report's lock: each follower who got in hears
+    the outcome; the ones who came after are refused with 409."""
+    filed = report(client, world.rider).json
+    neighbours = [person(roles=["rider"], username=f"n{i}") for i in range(4)]
+
+    def following(who):
+        def run():
+            with volunteers_app.test_client() as c:
+                return _follow(c, who, filed["id"])
+
+        return run
+
+    def resolving():
+        with volunteers_app.test_client() as c:
+            return act(c, world.coordinator, filed["id"], "resolve", note="done")
+
+    *follows, resolved = run_together(*(following(n) for n in neighbours), resolving)
+    assert resolved.status_code == 200
+    assert {f.status_code for f in follows} <= {200, 409}
+    followed = {n.id for n, f in zip(neighbours, follows, strict=True) if f.status_code == 200}
+    told = contracts_in_outbox("report.followed_outcome")
+    assert sorted(c.member_id for c in told) == sorted(followed)
+    assert all(c.outcome == "resolved" for c in told)
