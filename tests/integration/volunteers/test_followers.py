@@ -5,11 +5,18 @@ from __future__ import annotations
 
 import uuid
 
+import sqlalchemy as sa
+
+from common.jobs import json_queue
+from common.outbox import OutboxRelay
+from services.rewards import jobs as rewards_jobs
+from services.volunteers.adapters.models import plumbing
 from tests.integration.volunteers.helpers import (
     LAT,
     LNG,
     act,
     contracts_in_outbox,
+    engine_for,
     outbox_events,
     report,
     run_together,
@@ -164,3 +171,32 @@ def test_a_follow_racing_the_resolution_is_told_or_refused_never_lost(
     told = contracts_in_outbox("report.followed_outcome")
     assert sorted(c.member_id for c in told) == sorted(followed)
     assert all(c.outcome == "resolved" for c in told)
+
+
+def test_the_outcome_reaches_each_follower_through_the_relay_and_rewards_once(
+    client, world, redis_client, rewards_app
+):
+    filed = report(client, world.rider).json
+    for follower in (world.member, world.grid_coordinator):
+        _follow(client, follower, filed["id"])
+    act(client, world.coordinator, filed["id"], "resolve", note="new bulb")
+    OutboxRelay(engine_for("volunteers"), plumbing.outbox, redis_client).drain()
+
+    def envelopes(queue_name):
+        queue = json_queue(queue_name, redis_client)
+        return [e for job in queue.get_jobs() for e in job.args[0]]
+
+    told = [e for e in envelopes("rewards") if e["type"] == "report.followed_outcome"]
+    assert sorted(e["subject"] for e in told) == sorted(
+        [str(world.member.id), str(world.grid_coordinator.id)]
+    )
+    # followers earn nothing: the points service never hears of them
+    assert all(e["type"] != "report.followed_outcome" for e in envelopes("points"))
+    with rewards_app.app_context():
+        assert rewards_jobs.process_batch(told)["applied"] == 2
+        assert rewards_jobs.process_batch(told)["duplicates"] == 2
+    with engine_for("rewards").connect() as connection:
+        rows = connection.execute(
+            sa.text("SELECT member_id FROM notifications WHERE kind = 'report.followed_outcome'")
+        ).scalars()
+        assert sorted(str(m) for m in rows) == sorted(e["subject"] for e in told)
