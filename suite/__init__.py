@@ -91,6 +91,7 @@ APPS: tuple[App, ...] = (
             "report.verified",
             "report.rejected",
             "report.resolved",
+            "report.followed_outcome",
             "member.updated",
             "member.deleted",
         ),

@@ -86,6 +86,20 @@ class ReportResolved(EventContract):
 
 @CONTRACTS.register
 @dataclass(frozen=True)
+class ReportFollowedOutcome(EventContract):
+    """What became of a report to a member who follows it ("me too"), not its reporter:
+    ``outcome`` is verified, rejected or resolved; ``note`` the reason or note, if any.
+    A type of its own, so that no consumer of the reporter's events pays a follower."""
+
+    TYPE = "report.followed_outcome"
+    report_id: uuid.UUID
+    member_id: uuid.UUID
+    outcome: str
+    note: str
+
+
+@CONTRACTS.register
+@dataclass(frozen=True)
 class CheckinRecorded(EventContract):
     """A member checked in at a station (one a day per station)."""
 

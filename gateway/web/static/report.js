@@ -24,7 +24,58 @@
       form.elements.lat.value = position.coords.latitude.toFixed(6);
       form.elements.lng.value = position.coords.longitude.toFixed(6);
       status.textContent = status.dataset.found.replace("{m}", Math.round(position.coords.accuracy));
+      showNearby(form);
     }, refused, { enableHighAccuracy: true, timeout: 10000, maximumAge: 60000 });
+  }
+
+  // "Me too": open reports of the chosen kind near the position, each with a plain form
+  // that follows it instead of filing the same hazard again
+  function nearbyRow(section, form, item) {
+    const row = document.createElement("li");
+    const what = document.createElement("span");
+    const said = [section.dataset.metres.replace("{m}", item.distance_m)];
+    if (item.address) { said.unshift(item.address); }
+    if (item.followers) { said.push(section.dataset.followers.replace("{n}", item.followers)); }
+    what.textContent = said.join(" · ");
+    row.appendChild(what);
+    if (item.mine || item.following) {
+      const note = document.createElement("span");
+      note.textContent = item.mine ? section.dataset.yours : section.dataset.following;
+      row.appendChild(note);
+      return row;
+    }
+    const follow = document.createElement("form");
+    follow.method = "post";
+    follow.action = item.follow_url;
+    const token = document.createElement("input");
+    token.type = "hidden";
+    token.name = "csrf_token";
+    token.value = form.elements.csrf_token.value;
+    const button = document.createElement("button");
+    button.type = "submit";
+    button.className = "button";
+    button.textContent = section.dataset.meToo;
+    follow.appendChild(token);
+    follow.appendChild(button);
+    row.appendChild(follow);
+    return row;
+  }
+
+  function showNearby(form) {
+    const section = document.getElementById("nearby");
+    const checked = form.querySelector('input[name="category"]:checked');
+    const lat = form.elements.lat.value;
+    const lng = form.elements.lng.value;
+    if (!section || !checked || !lat || !lng) { if (section) { section.hidden = true; } return; }
+    const query = new URLSearchParams({ lat: lat, lng: lng, category: checked.value });
+    fetch(section.dataset.url + "?" + query.toString(), { headers: { Accept: "application/json" } })
+      .then(function (answer) { return answer.ok ? answer.json() : { items: [] }; })
+      .then(function (body) {
+        const list = document.getElementById("nearby-list");
+        list.replaceChildren.apply(list, body.items.map(function (item) { return nearbyRow(section, form, item); }));
+        section.hidden = body.items.length === 0;
+      })
+      .catch(function () { section.hidden = true; });
   }
 
   function showErrors(form, answer) {
@@ -99,6 +150,9 @@
       label.textContent = file ? "✓ " + file.name : label.dataset.empty;
     });
     form.addEventListener("submit", submit);
+    form.querySelectorAll('input[name="category"]').forEach(function (choice) {
+      choice.addEventListener("change", function () { showNearby(form); });
+    });
     locate(form);
     window.civicQueue.showWaiting();
   });

@@ -128,6 +128,38 @@ def new() -> ResponseReturnValue:
     )
 
 
+@blp.get("/nearby")
+@needs_role("rider")
+def nearby() -> ResponseReturnValue:
+    """The open reports of a category near the phone's position (JSON for report.js)."""
+    args = request.args
+    answer = api.get(
+        "/reports/nearby", lat=args.get("lat"), lng=args.get("lng"), category=args.get("category")
+    )
+    if not answer.ok:
+        return jsonify(items=[], detail=problem_message(answer)), answer.status
+    items = [
+        {**item, "follow_url": url_for("reports.follow", report_id=item["id"])}
+        for item in answer.body["items"]
+    ]
+    return jsonify(items=items)
+
+
+@blp.post("/<uuid:report_id>/follow")
+@needs_role("rider")
+def follow(report_id: uuid.UUID) -> ResponseReturnValue:
+    """Me too: follow a nearby report instead of filing the same hazard again."""
+    answer = api.call("POST", f"/reports/{report_id}/follow")
+    if answer.ok:
+        flash(
+            gettext("Thank you! You follow this report and will hear what becomes of it."),
+            "success",
+        )
+    else:
+        flash(problem_message(answer), "error")
+    return redirect(url_for("reports.mine"))
+
+
 @blp.get("")
 @needs_role("rider")
 def mine() -> ResponseReturnValue:

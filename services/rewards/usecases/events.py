@@ -24,6 +24,7 @@ from suite.events import (
     HoursRejected,
     MemberDeleted,
     MemberUpdated,
+    ReportFollowedOutcome,
     ReportRejected,
     ReportResolved,
     ReportVerified,
@@ -132,6 +133,8 @@ def _apply(session: Session, event: Event, contract: EventContract) -> None:
             deletion.anonymise(session, contract.member_id)
         case ReportVerified() | ReportRejected() | ReportResolved():
             notify(session, contract.member_id, _report_notice(contract))
+        case ReportFollowedOutcome():
+            notify(session, contract.member_id, _followed_notice(contract))
         case _:
             raise UnknownEvent(f"the rewards service does not consume {event.type}")
 
@@ -187,4 +190,42 @@ def _report_notice(event: ReportVerified | ReportRejected | ReportResolved) -> N
         "The hazard you reported was dealt with",
         f"The hazard you reported was dealt with. Note: {event.note}",
         {**data, "note": event.note},
+    )
+
+
+# what a follower ("me too") hears: (title zh, body zh, title en, body en) by outcome
+_FOLLOWED = {
+    "verified": (
+        "您关注的隐患已核实",
+        "您也遇到的安全隐患已被社区工作者核实。",
+        "A hazard you follow was confirmed",
+        "A community worker confirmed the hazard you also met.",
+    ),
+    "rejected": (
+        "您关注的隐患报告未被采纳",
+        "您也遇到的隐患报告未被采纳。原因：{note}",
+        "A report you follow was not accepted",
+        "A report of the hazard you also met was not accepted. Reason: {note}",
+    ),
+    "resolved": (
+        "您关注的隐患已处理",
+        "您也遇到的安全隐患已处理完毕。说明：{note}",
+        "A hazard you follow was dealt with",
+        "The hazard you also met was dealt with. Note: {note}",
+    ),
+}
+
+
+def _followed_notice(event: ReportFollowedOutcome) -> Notice:
+    texts = _FOLLOWED.get(event.outcome)
+    if texts is None:
+        raise BadEventData(f"no such outcome of a followed report: {event.outcome!r}")
+    title_zh, body_zh, title_en, body_en = texts
+    return Notice(
+        "report.followed_outcome",
+        title_zh,
+        body_zh.format(note=event.note),
+        title_en,
+        body_en.format(note=event.note),
+        {"report_id": str(event.report_id), "outcome": event.outcome, "note": event.note},
     )

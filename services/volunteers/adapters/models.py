@@ -228,6 +228,20 @@ class Report(Base):
     )
 
 
+class ReportFollower(Base):
+    """A member who met the same hazard and follows the open report ("me too")."""
+
+    __tablename__ = "report_followers"
+
+    report_id: so.Mapped[uuid.UUID] = so.mapped_column(
+        sa.ForeignKey("reports.id", ondelete="CASCADE"), primary_key=True
+    )
+    member_id: so.Mapped[uuid.UUID] = so.mapped_column(
+        sa.ForeignKey("members.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    created_at: so.Mapped[datetime] = _created()
+
+
 class ReportPhoto(Base):
     """A re-encoded photo of a report; the bytes live on disk under UPLOAD_DIR."""
 

@@ -26,6 +26,7 @@ def blueprints() -> list[Routes]:
     from services.volunteers.api.activities import blp as activities
     from services.volunteers.api.checkins import blp as checkins
     from services.volunteers.api.flags import blp as flags
+    from services.volunteers.api.followers import blp as followers
     from services.volunteers.api.hours import blp as hours
     from services.volunteers.api.members import blp as members
     from services.volunteers.api.open311 import blp as open311
@@ -39,6 +40,7 @@ def blueprints() -> list[Routes]:
         members,
         activities,
         hours,
+        followers,
         reports,
         checkins,
         tasks,

@@ -20,7 +20,7 @@ from services.volunteers.adapters.models import REPORT_STATUSES, Report, ReportP
 from services.volunteers.api.routing import routes
 from services.volunteers.config import config
 from services.volunteers.domain.reports import CLOSE_REASONS
-from services.volunteers.usecases import photos, report_states, reports
+from services.volunteers.usecases import followers, photos, report_states, reports
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -90,6 +90,7 @@ class ReportOut(Schema):
     reopened_at = fields.DateTime(allow_none=True)
     reopen_reason = fields.String(allow_none=True)
     reopen_count = fields.Integer()
+    followers = fields.Integer(metadata={"description": 'how many follow it ("me too")'})
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
 
@@ -160,14 +161,26 @@ def photo_view(photo: ReportPhoto) -> dict[str, Any]:
     }
 
 
-def report_view(report: Report, photos_of_report: list[ReportPhoto]) -> dict[str, Any]:
-    view = {name: getattr(report, name) for name in ReportOut().fields if name != "photos"}
+def report_view(
+    report: Report, photos_of_report: list[ReportPhoto], follower_count: int = 0
+) -> dict[str, Any]:
+    view = {
+        name: getattr(report, name)
+        for name in ReportOut().fields
+        if name not in ("photos", "followers")
+    }
     view["photos"] = [photo_view(p) for p in photos_of_report]
+    view["followers"] = follower_count
     return view
 
 
 def one_view(report: Report) -> dict[str, Any]:
-    return report_view(report, photos.photos_of(session(), [report.id])[report.id])
+    db = session()
+    return report_view(
+        report,
+        photos.photos_of(db, [report.id])[report.id],
+        followers.counts(db, [report.id])[report.id],
+    )
 
 
 def send_photo(photo: ReportPhoto) -> Response:
@@ -223,8 +236,9 @@ def list_reports(query: reports.ReportQuery) -> dict[str, Any]:
     """List reports: your own (mine=true, or any member), or those in a coordinator's scope"""
     db = session()
     result = reports.list_reports(db, current_principal(), query)
-    found = photos.photos_of(db, [r.id for r in result["items"]])
-    result["items"] = [report_view(r, found[r.id]) for r in result["items"]]
+    ids = [r.id for r in result["items"]]
+    found, counted = photos.photos_of(db, ids), followers.counts(db, ids)
+    result["items"] = [report_view(r, found[r.id], counted[r.id]) for r in result["items"]]
     return result
 
 

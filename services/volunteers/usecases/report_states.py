@@ -14,6 +14,7 @@ from common.tokens import Principal
 from services.volunteers.adapters.models import Report
 from services.volunteers.domain import reports as report_rules
 from services.volunteers.usecases.flags import flag_by_key
+from services.volunteers.usecases.followers import tell_followers
 from services.volunteers.usecases.patterns import refile_key
 from services.volunteers.usecases.reports import locked_report, report_or_404
 from services.volunteers.usecases.rows import announce, now_utc
@@ -70,6 +71,7 @@ def verify_report(db: Session, principal: Principal, report_id: uuid.UUID) -> Re
     report.verified_by = principal.id
     if not _award_held(db, report):
         pay_reporter(db, report)
+    tell_followers(db, report, "verified", "")
     db.flush()
     return report
 
@@ -135,6 +137,7 @@ def resolve_report(
             report_id=report.id, member_id=report.reporter_id, note=resolution.note or ""
         )
         announce(db, resolved)
+    tell_followers(db, report, "resolved", resolution.note or "")
     db.flush()
     return report
 
@@ -157,6 +160,7 @@ def reject_report(
             announce(db, reversed_award)
         rejected = ReportRejected(report_id=report.id, member_id=report.reporter_id, reason=reason)
         announce(db, rejected)
+    tell_followers(db, report, "rejected", reason)
     db.flush()
     return report
 

@@ -128,20 +128,28 @@ def _lock_key(text: str) -> int:
     )
 
 
+def open_near(category: str, lat: float, lng: float) -> tuple[sa.ColumnElement[bool], ...]:
+    """Where-clauses for open reports of ``category`` in the box around the duplicate radius
+    (the caller measures the true distance)."""
+    min_lat, max_lat, min_lng, max_lng = bounding_box(lat, lng, report_rules.DUPLICATE_RADIUS_M)
+    return (
+        Report.category == category,
+        Report.status.in_(report_rules.OPEN_STATUSES),
+        Report.lat.between(min_lat, max_lat),
+        Report.lng.between(min_lng, max_lng),
+    )
+
+
 def find_duplicate(
     db: Session, category: str, lat: float, lng: float, now: datetime
 ) -> uuid.UUID | None:
     # serialise new reports of one category, so two riders reporting the same lamp at
     # the same moment get one original and one duplicate
     db.execute(sa.select(sa.func.pg_advisory_xact_lock(_lock_key(f"report-dup:{category}"))))
-    min_lat, max_lat, min_lng, max_lng = bounding_box(lat, lng, report_rules.DUPLICATE_RADIUS_M)
     rows = db.execute(
         sa.select(Report.id, Report.lat, Report.lng, Report.created_at, Report.duplicate_of).where(
-            Report.category == category,
-            Report.status.in_(report_rules.OPEN_STATUSES),
+            *open_near(category, lat, lng),
             Report.created_at > now - report_rules.DUPLICATE_WINDOW,
-            Report.lat.between(min_lat, max_lat),
-            Report.lng.between(min_lng, max_lng),
         )
     ).all()
     candidates = [

@@ -13,6 +13,7 @@ from suite.events import (
     HoursApproved,
     HoursRejected,
     MemberUpdated,
+    ReportFollowedOutcome,
     ReportRejected,
     ReportResolved,
     ReportVerified,
@@ -104,3 +105,20 @@ def test_unknown_and_malformed_events_are_parked_not_lost(rewards):
         minutes = connection.execute(sa.text("SELECT lifetime_minutes FROM standings")).scalar()
     assert sorted(row.type for row in parked) == ["?", "hours.approved", "hours.teleported"]
     assert minutes == 60
+
+
+def test_a_follower_is_told_the_outcome_once_and_a_strange_one_is_parked(rewards, client, people):
+    member_id, member = people.member()
+    report = uuid.uuid4()
+    resolved = ReportFollowedOutcome(report, member_id, "resolved", "new bulb")
+    envelope = resolved.event(member_id).envelope()
+    assert _run(rewards, [envelope])["applied"] == 1
+    assert _run(rewards, [envelope])["duplicates"] == 1
+    english = {**member, "Accept-Language": "en"}
+    items = client.get("/api/v1/me/notifications", headers=english).json["items"]
+    assert [(n["kind"], n["title"]) for n in items] == [
+        ("report.followed_outcome", "A hazard you follow was dealt with")
+    ]
+    assert "new bulb" in items[0]["body"]
+    odd = ReportFollowedOutcome(report, member_id, "exploded", "").event(member_id).envelope()
+    assert _run(rewards, [odd])["parked"] == 1
