@@ -8,6 +8,7 @@ from typing import Any
 
 from marshmallow import Schema, fields, post_load, validate
 
+from common.pagination import PageArgs
 from services.rewards.adapters.models import ALLOCATIONS, LIMIT_PERIODS, REWARD_CATEGORIES
 from services.rewards.domain.redemptions import STATES
 from services.rewards.usecases.catalogue import RewardChanges, RewardTerms
@@ -84,9 +85,7 @@ class RewardOut(Schema):
     ineligible_reason = fields.String(allow_none=True)
 
 
-class CatalogueArgs(Schema):
-    limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
-    cursor = fields.String(load_default=None)
+class CatalogueArgs(PageArgs):
     category = fields.String(load_default=None, validate=validate.OneOf(REWARD_CATEGORIES))
 
 
@@ -116,9 +115,7 @@ class AuditOut(Schema):
     after = fields.Dict(allow_none=True)
 
 
-class InboxArgs(Schema):
-    limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
-    cursor = fields.String(load_default=None)
+class InboxArgs(PageArgs):
     unread = fields.Boolean(load_default=False)
 
 
@@ -173,9 +170,7 @@ class ReasonIn(Schema):
         return Decision(data["reason"])
 
 
-class RedemptionArgs(Schema):
-    limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
-    cursor = fields.String(load_default=None)
+class RedemptionArgs(PageArgs):
     status = fields.String(load_default=None, validate=validate.OneOf(STATES))
     reward_id = fields.UUID(load_default=None)
     category = fields.String(load_default=None, validate=validate.OneOf(REWARD_CATEGORIES))
