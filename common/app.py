@@ -18,6 +18,7 @@ from common.db import Database, retry_on_dead_connection
 from common.health import Check, health_blueprint
 from common.logs import REQUEST_ID_HEADER, clean_request_id, configure_logging, log_access
 from common.problems import register_error_handlers
+from common.reads import Reads
 from common.settings import Settings
 from common.tokens import TokenVerifier
 from common.validation import refuse_nul_characters
@@ -132,6 +133,13 @@ def session() -> Session:
     """The current app context's database session."""
     database: Database = current_app.extensions["database"]
     return database.session
+
+
+def reads() -> Reads:
+    """The hot reads' connections of this service (common/reads.py): one SELECT, no session."""
+    database: Database = current_app.extensions["database"]
+    assert database.reads is not None
+    return database.reads
 
 
 def redis_client() -> Redis:

@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from common.errors import NotFound
+from common.reads import Reads
 
 Row = TypeVar("Row")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -72,14 +73,18 @@ class Database:
     def __init__(self) -> None:
         self.engine: Engine | None = None
         self._writes: sessionmaker[Session] | None = None
-        self._reads: sessionmaker[Session] | None = None
+        self._autocommit: sessionmaker[Session] | None = None
+        self.reads: Reads | None = None  # the hot reads' own connections (common/reads.py)
 
     def init_app(self, app: Flask, url: str) -> None:
         self.engine = make_engine(url)
         _track_dead_connections(self.engine)
+        reads = self.reads = Reads(url)
+        # whoever disposes of the engine (a test, a worker shutting down) means these too
+        event.listen(self.engine, "engine_disposed", lambda _engine: reads.close())
         self._writes = sessionmaker(self.engine, expire_on_commit=False)
-        reads = self.engine.execution_options(isolation_level="AUTOCOMMIT")
-        self._reads = sessionmaker(reads, expire_on_commit=False)
+        autocommit = self.engine.execution_options(isolation_level="AUTOCOMMIT")
+        self._autocommit = sessionmaker(autocommit, expire_on_commit=False)
         app.extensions["database"] = self
 
         @app.teardown_appcontext
@@ -88,11 +93,11 @@ class Database:
 
     @property
     def session(self) -> Session:
-        if self._writes is None or self._reads is None:
+        if self._writes is None or self._autocommit is None:
             raise RuntimeError("Database.init_app() has not been called")
         current: Session | None = g.get(_SESSION)
         if current is None:
-            factory = self._reads if _reads_only() else self._writes
+            factory = self._autocommit if _reads_only() else self._writes
             current = factory()
             setattr(g, _SESSION, current)
         return current

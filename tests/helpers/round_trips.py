@@ -70,8 +70,10 @@ def _parse(trace: str) -> RoundTrips:
 
 @contextmanager
 def round_trips(app: Any) -> Iterator[RoundTrips]:
-    """The round trips ``app``'s engine makes during the block (filled in when it ends)."""
-    engine: sa.Engine = app.extensions["database"].engine
+    """The round trips ``app``'s engine and its hot reads' connections (common/reads.py)
+    make during the block (filled in when it ends)."""
+    database = app.extensions["database"]
+    engine: sa.Engine = database.engine
     trips = RoundTrips()
     with tempfile.TemporaryFile("w+") as out:
         traced: list[Any] = []
@@ -84,10 +86,14 @@ def round_trips(app: Any) -> Iterator[RoundTrips]:
             traced.append(dbapi_connection)
 
         event.listen(engine, "checkout", start)
+        for connection in database.reads.connections():
+            start(connection)
+        database.reads.on_connect.append(start)
         try:
             yield trips
         finally:
             event.remove(engine, "checkout", start)
+            database.reads.on_connect.remove(start)
             for dbapi_connection in traced:
                 if not dbapi_connection.closed:
                     dbapi_connection.pgconn.untrace()

@@ -11,7 +11,7 @@ from typing import Any
 from flask import Response, current_app
 from flask_smorest import Blueprint
 
-from common.app import redis_client, session
+from common.app import reads, redis_client, session
 from common.auth import current_principal, require_auth, require_roles
 from common.db import needs_transaction
 from common.dumping import answer
@@ -73,7 +73,8 @@ def _aware(value: str) -> datetime:
 @blp.response(200, BalanceSchema)
 def balance(args: dict[str, Any]) -> Response:
     """The caller's points (admins may ask for any member's)"""
-    return answer(BalanceSchema, accounts.balance(session(), _whose(args["member_id"]), config()))
+    found = accounts.read_balance(reads(), _whose(args["member_id"]), config())
+    return answer(BalanceSchema, found)
 
 
 @blp.get("/transactions")
@@ -84,9 +85,7 @@ def transactions(args: dict[str, Any]) -> Response:
     """The caller's transfers, newest first (admins may ask for any member's)"""
     member_id = _whose(args["member_id"])
     after = decode_cursor(args["cursor"], _seq)
-    rows = accounts.transactions(
-        session(), member_id, args["limit"] + 1, after[0] if after else None
-    )
+    rows = accounts.transactions(reads(), member_id, args["limit"] + 1, after[0] if after else None)
     return answer(TransactionPage, page(rows, args["limit"], lambda t: (t.seq,)))
 
 

@@ -11,7 +11,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from services.points.adapters.models import Lot, Transfer
+from common.reads import Rows, SessionRows
+from services.points.adapters.models import Lot
 from services.points.adapters.store import LedgerTx, lock_due
 from services.points.config import PointsConfig
 from services.points.domain import ledger
@@ -62,86 +63,92 @@ class Adjustment:
     reason: str
 
 
-_BALANCE = sa.text(
-    """
+# pyformat parameters: the same text runs on a read connection (common/reads.py) or on a
+# session's connection inside a transaction
+_BALANCE = """
     SELECT a.available, a.held, a.lifetime_earned, a.owed,
            (SELECT coalesce(json_agg(json_build_array(l.remaining, l.expires_at)
                                      ORDER BY l.expires_at), '[]')
               FROM (SELECT remaining, expires_at FROM lots
-                     WHERE member_id = :member_id AND remaining > 0
-                     ORDER BY expires_at LIMIT :shown) AS l) AS expiring
-      FROM (SELECT 1) AS one LEFT JOIN accounts AS a ON a.member_id = :member_id
+                     WHERE member_id = %(member_id)s AND remaining > 0
+                     ORDER BY expires_at LIMIT %(shown)s) AS l) AS expiring
+      FROM (SELECT 1) AS one LEFT JOIN accounts AS a ON a.member_id = %(member_id)s
     """
-)
 
 
 def balance(session: Session, member_id: uuid.UUID, config: PointsConfig) -> Balance:
+    """The balance as the session's transaction sees it (a write answering with it)."""
+    return read_balance(SessionRows(session), member_id, config)
+
+
+def read_balance(rows: Rows, member_id: uuid.UUID, config: PointsConfig) -> Balance:
     """The stored balance and the next lots to expire: one round trip of two index lookups,
     whatever the length of the history."""
-    # on the session's connection: one text statement needs none of the ORM's execution
-    row = (
-        session.connection()
-        .execute(_BALANCE, {"member_id": member_id, "shown": config.expiring_lots_shown})
-        .one()
-    )
+    row = rows.one(_BALANCE, {"member_id": member_id, "shown": config.expiring_lots_shown})
+    assert row is not None  # the LEFT JOIN from one row always answers one
+    available, held, lifetime_earned, owed, expiring = row
     return Balance(
         member_id=member_id,
-        available=row.available or 0,
-        held=row.held or 0,
-        lifetime_earned=row.lifetime_earned or 0,
-        owed=row.owed or 0,
+        available=available or 0,
+        held=held or 0,
+        lifetime_earned=lifetime_earned or 0,
+        owed=owed or 0,
         expiring=[
-            Expiring(points, datetime.fromisoformat(expires_at))
-            for points, expires_at in row.expiring
+            Expiring(points, datetime.fromisoformat(expires_at)) for points, expires_at in expiring
         ],
     )
 
 
+# the columns a member sees: a page of whole ORM objects (hashes, keys and all) cost
+# about twice as much to load (docs/performance.md)
+_TRANSACTIONS = """
+    SELECT id, seq, kind, amount, direction, available_after, held_after, created_at,
+           reference, description
+      FROM transfers
+     WHERE member_id = %(member_id)s AND seq < %(before)s
+     ORDER BY seq DESC
+     LIMIT %(limit)s
+    """
+_NO_SEQ_ABOVE = 2**63 - 1  # transfers.seq is a BIGINT: "before the largest" is every transfer
+
+
 def transactions(
-    session: Session, member_id: uuid.UUID, limit: int, before_seq: int | None
+    rows: Rows, member_id: uuid.UUID, limit: int, before_seq: int | None
 ) -> list[TransactionView]:
     """A member's transfers, newest first, keyed by the account's own sequence number.
 
     Transfers to one account are serialised by its row lock, so the sequence is
     the commit order: a page never shifts when new transfers arrive in front.
     """
-    # the columns a member sees, as plain rows: a page of whole ORM objects (hashes,
-    # keys and all) cost about twice as much to load (docs/performance.md)
-    query = sa.select(*_SHOWN).where(Transfer.member_id == member_id)
-    if before_seq is not None:
-        query = query.where(Transfer.seq < before_seq)
-    rows = session.execute(query.order_by(Transfer.seq.desc()).limit(limit)).all()
-    return [transaction_view(t) for t in rows]
+    before = _NO_SEQ_ABOVE if before_seq is None else before_seq
+    found = rows.all(_TRANSACTIONS, {"member_id": member_id, "before": before, "limit": limit})
+    return [transaction_view(*row) for row in found]
 
 
-_SHOWN = (
-    Transfer.id,
-    Transfer.seq,
-    Transfer.kind,
-    Transfer.amount,
-    Transfer.direction,
-    Transfer.available_after,
-    Transfer.held_after,
-    Transfer.created_at,
-    Transfer.reference,
-    Transfer.description,
-)
-
-
-def transaction_view(t: Any) -> TransactionView:
-    """``t``: a transfer, or a row of its ``_SHOWN`` columns."""
-    change = ledger.effect(t.kind, t.amount, t.direction)
+def transaction_view(
+    id: uuid.UUID,
+    seq: int,
+    kind: str,
+    amount: int,
+    direction: int,
+    available_after: int,
+    held_after: int,
+    created_at: datetime,
+    reference: str,
+    description: str,
+) -> TransactionView:
+    change = ledger.effect(kind, amount, direction)
     return TransactionView(
-        id=t.id,
-        seq=t.seq,
-        kind=t.kind,
+        id=id,
+        seq=seq,
+        kind=kind,
         amount=change.available,
         held_change=change.held,
-        available_after=t.available_after,
-        held_after=t.held_after,
-        created_at=t.created_at,
-        reference=t.reference,
-        description=t.description,
+        available_after=available_after,
+        held_after=held_after,
+        created_at=created_at,
+        reference=reference,
+        description=description,
     )
 
 

@@ -6,6 +6,8 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import psycopg
+import pytest
 import sqlalchemy as sa
 from sqlalchemy import event
 
@@ -41,14 +43,19 @@ def test_the_pool_does_not_ping(points_app):
     assert points_app.extensions["database"].engine.pool._pre_ping is False
 
 
+# a GET that reads through the session (the hot reads have their own connections, below)
+SESSION_READ = "/api/v1/points/parked-events"
+
+
 def test_a_read_on_a_killed_connection_still_answers(points_app, auth_header):
     client = points_app.test_client()
-    headers = auth_header(roles=["member"])
+    headers = auth_header(roles=["admin"])
     with backends_used(points_app) as before:
-        assert client.get("/api/v1/points/balance", headers=headers).status_code == 200
+        assert client.get(SESSION_READ, headers=headers).status_code == 200
+    assert before
     terminate(before)
     with backends_used(points_app) as after:
-        response = client.get("/api/v1/points/balance", headers=headers)
+        response = client.get(SESSION_READ, headers=headers)
     assert response.status_code == 200, response.json
     assert len(after) == 2 and after[1] not in before  # the dead one, then a new one
 
@@ -58,7 +65,7 @@ def test_a_write_on_a_killed_connection_happens_once(points_app, auth_header):
     admin = auth_header(roles=["admin"])
     member = uuid.uuid4()
     with backends_used(points_app) as before:
-        assert client.get("/api/v1/points/balance", headers=admin).status_code == 200
+        assert client.get(SESSION_READ, headers=admin).status_code == 200
     terminate(before)
     response = client.post(
         "/api/v1/points/adjustments",
@@ -68,3 +75,33 @@ def test_a_write_on_a_killed_connection_happens_once(points_app, auth_header):
     assert response.status_code == 201, response.json
     balance = client.get(f"/api/v1/points/balance?member_id={member}", headers=admin).json
     assert balance["available"] == 7
+
+
+def test_a_hot_read_on_a_killed_connection_still_answers(points_app, auth_header):
+    """The balance reads on its thread's own connection (common/reads.py): killed, it is
+    opened anew and the SELECT sent once more."""
+    client = points_app.test_client()
+    headers = auth_header(roles=["member"])
+    reads = points_app.extensions["database"].reads
+    assert client.get("/api/v1/points/balance", headers=headers).status_code == 200
+    before = [c.info.backend_pid for c in reads.connections()]
+    assert before
+    terminate(before)
+    response = client.get("/api/v1/points/balance", headers=headers)
+    assert response.status_code == 200, response.json
+    after = [c.info.backend_pid for c in reads.connections()]
+    assert after and not set(after) & set(before)
+
+
+def test_a_failing_hot_read_is_not_sent_twice(points_app):
+    """A statement the server refuses is the caller's error, on a connection still good."""
+    reads = points_app.extensions["database"].reads
+    sent: list[str] = []
+    reads.on_connect.append(lambda connection: sent.append("connect"))
+    try:
+        with pytest.raises(psycopg.errors.DivisionByZero):
+            reads.one("SELECT 1 / 0")
+        assert reads.one("SELECT 2") == (2,)
+        assert len(sent) <= 1  # at most this thread's first connection: no reconnection
+    finally:
+        reads.on_connect.clear()
