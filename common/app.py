@@ -48,6 +48,21 @@ Blueprint.ARGUMENTS_PARSER = _ArgumentsParser()
 
 
 class _App(Flask):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._sync: dict[Callable[..., Any], Callable[..., Any]] = {}
+
+    def ensure_sync(self, func: Callable[..., Any]) -> Callable[..., Any]:
+        """Flask asks ``inspect`` whether every hook and view is a coroutine function, on
+        every request (a twentieth of a balance read): the answer never changes."""
+        known = self._sync.get(func)
+        if known is not None:
+            return known
+        sync = super().ensure_sync(func)
+        if len(self._sync) < 4096:  # views and hooks are few; anything else is not kept
+            self._sync[func] = sync
+        return sync
+
     def dispatch_request(self) -> Any:
         database: Database = self.extensions["database"]
         return retry_on_dead_connection(database, lambda: Flask.dispatch_request(self))
@@ -125,6 +140,7 @@ def _install_request_id(app: Flask) -> None:
             request.path,
             response.status_code,
             (time.perf_counter() - started) if started else 0.0,
+            request_id or None,
         )
         return response
 

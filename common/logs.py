@@ -8,11 +8,13 @@ cost about three times as much per line; docs/performance.md). The fields are th
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import sys
+import time
 import uuid
-from typing import Any
+from typing import Any, cast
 
 REQUEST_ID_HEADER = "X-Request-ID"
 
@@ -89,12 +91,63 @@ def log_access(
     method: str, path: str, status: int, seconds: float, request_id: str | None = None
 ) -> None:
     """One line per request: what was asked, the answer, how long it took."""
-    if _access.isEnabledFor(logging.INFO):
-        fields = {"method": method, "path": path, "status": status}
-        fields["duration_ms"] = round(seconds * 1000, 2)
+    if not _access.isEnabledFor(logging.INFO):
+        return
+    fields: dict[str, Any] = {"method": method, "path": path, "status": status}
+    fields["duration_ms"] = round(seconds * 1000, 2)
+    handler = _sole_handler()
+    if handler is None:  # someone else listens too (a test's caplog): the general way
         if request_id is not None:
             fields["request_id"] = request_id
         _access.info("request", extra=fields)
+        return
+    # the same line JsonLines writes for this record, without making the record: a
+    # LogRecord, the filter and the formatter's walk were a tenth of a balance read
+    formatter = cast(JsonLines, handler.formatter)
+    now = time.time()
+    line = {
+        "time": _local_time(now),
+        "level": "INFO",
+        "logger": _access.name,
+        "message": "request",
+        "request_id": request_id if request_id is not None else _flask_request_id(),
+        "process": formatter.process,
+        **fields,
+    }
+    text = json.dumps(line, default=_plain) + handler.terminator
+    with handler.lock or contextlib.nullcontext():
+        handler.stream.write(text)
+        handler.flush()
+
+
+def _sole_handler() -> logging.StreamHandler[Any] | None:
+    """The handler configure_logging installed, when it is the only one the line reaches."""
+    root = logging.getLogger()
+    if _access.handlers or _access.filters or not _access.propagate or len(root.handlers) != 1:
+        return None
+    handler = root.handlers[0]
+    if not isinstance(handler, logging.StreamHandler) or type(handler.formatter) is not JsonLines:
+        return None
+    if not handler.level <= logging.INFO:
+        return None
+    return handler
+
+
+_second: list[Any] = [None, ""]  # the last whole second formatted, and its text
+
+
+def _local_time(now: float) -> str:
+    """What logging.Formatter.formatTime writes: local time, then the milliseconds."""
+    whole = int(now)
+    if _second[0] != whole:
+        _second[:] = [whole, time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(whole))]
+    return f"{_second[1]},{int((now - whole) * 1000):03d}"
+
+
+def _flask_request_id() -> str | None:
+    from flask import g, has_request_context
+
+    return g.get("request_id") if has_request_context() else None
 
 
 def new_request_id() -> str:
