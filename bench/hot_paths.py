@@ -4,8 +4,9 @@ Loaded by wrk, each hot path directly on its service and through the gateway, be
 bare Flask endpoint answering a balance's JSON (``bench.bare_app:flask_app``) measured
 in the same run, and pgbench's TPC-B from the same run for the writes. Every web process
 runs under the same gunicorn settings (``common/gunicorn_conf.py``, or ``--workers`` /
-``--threads`` / ``--worker-class``). The load average is printed beside each figure:
-these machines are shared, so only ratios from the same run are compared.
+``--threads`` / ``--worker-class``). Bare Flask is measured again right before each path,
+and each row's ratios are against that measurement; the load average is printed beside
+each row: these machines are shared, so only figures from the same minute are compared.
 
 Targets: the balance read direct >= 40% of bare Flask, through the gateway >= 30%, every
 other read >= 30% direct. ``python -m bench.hot_paths`` with DATABASE_URL and REDIS_URL
@@ -19,10 +20,13 @@ import datetime as dt
 import os
 import statistics
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
-from bench.hot_seeds import Seeded, seed
+from bench.cpu import backends, cpu_seconds, tree
+from bench.hot_seeds import HotPath, Seeded, seed
 from bench.points_common import PgbenchResult, pgbench
 from bench.report import replace_section
 from bench.wrk import WrkResult, run_wrk
@@ -41,15 +45,15 @@ GATEWAY_TARGETS = {"balance read": 0.30}
 class Measured:
     name: str
     kind: str  # read | write
+    bare: WrkResult  # bare Flask, measured right before this path: the yardstick of its row
     direct: WrkResult
     gateway: WrkResult
     load: float  # the 1-minute load average when it started
+    cpu_us: tuple[float, float, float]  # per request: bare, direct, through the gateway
 
 
 @dataclass(frozen=True)
 class Run:
-    bare: WrkResult
-    bare_load: float
     paths: list[Measured]
     pgbench: list[PgbenchResult]
 
@@ -58,23 +62,54 @@ def _wrk(name: str, url: str, lines: Path, seconds: int, connections: int) -> Wr
     return run_wrk(name, url, seconds=seconds, connections=connections, script=(LUA, str(lines)))
 
 
+def _costed(run: Callable[[], WrkResult], pids: list[int]) -> tuple[WrkResult, float]:
+    """``run()``'s result, and the CPU microseconds ``pids`` spent per request during it."""
+    before = cpu_seconds(pids)
+    result = run()
+    return result, (cpu_seconds(pids) - before) / max(result.requests, 1) * 1e6
+
+
+def _serving(suite: Suite, *names: str) -> list[int]:
+    """The processes of the suite's ``names``, and the PostgreSQL backends of its databases."""
+    pids = [pid for name in names for pid in tree(suite.processes[name].pid)]
+    return pids + backends(os.environ["DATABASE_URL"], os.environ["DB_PREFIX"])
+
+
 def measure(suite: Suite, seeded: Seeded, args: argparse.Namespace) -> Run:
+    """Each path right after its own bare Flask run of the same length: on a shared machine
+    the load moves within minutes, and a row compares only what ran in the same minute."""
     bare_url = suite.url("bare") + "/"
     run_wrk("warm-up", bare_url, seconds=2, connections=args.connections)
     for path in seeded.reads:  # warm pools, token caches and connections
         _wrk(path.name, suite.url(path.app), path.direct, 2, args.connections)
         _wrk(path.name, suite.url("gateway"), path.gateway, 2, args.connections)
-    bare_load = os.getloadavg()[0]
-    bare = run_wrk("bare Flask", bare_url, seconds=args.seconds, connections=args.connections)
-    measured = []
-    for path in [*seeded.reads, *seeded.writes]:
-        seconds = args.seconds if path.kind == "read" else args.write_seconds
-        load = os.getloadavg()[0]
-        direct = _wrk(path.name, suite.url(path.app), path.direct, seconds, args.connections)
-        via = _wrk(path.name, suite.url("gateway"), path.gateway, seconds, args.connections)
-        measured.append(Measured(path.name, path.kind, direct, via, load))
+    measured = [_measure_path(suite, path, args) for path in [*seeded.reads, *seeded.writes]]
     baseline = pgbench(os.environ["DATABASE_URL"], args.pg_seconds) if seeded.writes else []
-    return Run(bare, bare_load, measured, baseline)
+    return Run(measured, baseline)
+
+
+def _measure_path(suite: Suite, path: HotPath, args: argparse.Namespace) -> Measured:
+    seconds = args.seconds if path.kind == "read" else args.write_seconds
+    load = os.getloadavg()[0]
+    bare, bare_us = _costed(
+        partial(
+            run_wrk,
+            "bare Flask",
+            suite.url("bare") + "/",
+            seconds=seconds,
+            connections=args.connections,
+        ),
+        tree(suite.processes["bare"].pid),
+    )
+    direct, direct_us = _costed(
+        partial(_wrk, path.name, suite.url(path.app), path.direct, seconds, args.connections),
+        _serving(suite, path.app),
+    )
+    via, via_us = _costed(
+        partial(_wrk, path.name, suite.url("gateway"), path.gateway, seconds, args.connections),
+        _serving(suite, "gateway", path.app),
+    )
+    return Measured(path.name, path.kind, bare, direct, via, load, (bare_us, direct_us, via_us))
 
 
 def prepare_environment(workdir: Path) -> TokenSigner:
@@ -134,31 +169,46 @@ def render(runs: list[Run], args: argparse.Namespace) -> str:
         f"warm-up; gunicorn {settings} for every web process, access logs on (JSON, INFO).",
     ]
     for number, run in enumerate(runs, 1):
-        lines += ["", f"**Run {number}**", "", *_table(run)]
+        lines += ["", f"**Run {number}**", "", *_table(run), "", *_cpu_table(run)]
     lines += ["", *_verdicts(runs)]
     return "\n".join(lines)
 
 
 def _table(run: Run) -> list[str]:
-    bare = run.bare
     lines = [
-        "| path | kind | direct req/s | direct vs bare | gateway req/s | gateway vs bare "
-        "| p99 ms direct / gateway | errors | load avg |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|",
-        f"| bare Flask (jsonify of a balance) | - | {bare.requests_per_second:,.0f} | 100% "
-        f"| - | - | {bare.p99_ms:.1f} | {bare.errors} | {run.bare_load:.2f} |",
+        "| path | kind | bare Flask req/s (just before) | direct req/s | direct vs bare "
+        "| gateway req/s | gateway vs bare | p99 ms direct / gateway | errors | load avg |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for m in run.paths:
+        bare = m.bare
         lines.append(
-            f"| {m.name} | {m.kind} | {m.direct.requests_per_second:,.0f} | "
-            f"{_ratio(m.direct, bare)} | {m.gateway.requests_per_second:,.0f} | "
-            f"{_ratio(m.gateway, bare)} | {m.direct.p99_ms:.1f} / {m.gateway.p99_ms:.1f} | "
-            f"{m.direct.errors} / {m.gateway.errors} | {m.load:.2f} |"
+            f"| {m.name} | {m.kind} | {bare.requests_per_second:,.0f} | "
+            f"{m.direct.requests_per_second:,.0f} | {_ratio(m.direct, bare)} | "
+            f"{m.gateway.requests_per_second:,.0f} | {_ratio(m.gateway, bare)} | "
+            f"{m.direct.p99_ms:.1f} / {m.gateway.p99_ms:.1f} | "
+            f"{bare.errors + m.direct.errors} / {m.gateway.errors} | {m.load:.2f} |"
         )
     for pg in run.pgbench:
         lines.append(
             f"| pgbench {pg.mode} ({pg.clients} clients), tps | - | {pg.tps:,.0f} | - | - | - "
             f"| {pg.latency_ms:.1f} (mean) | - | - |"
+        )
+    return lines
+
+
+def _cpu_table(run: Run) -> list[str]:
+    """What each request cost the processes that served it, whatever else the machine ran."""
+    lines = [
+        "| path | CPU us per request: bare Flask | direct (service + PostgreSQL) "
+        "| through the gateway (+ gateway) | bare / direct | bare / gateway |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for m in run.paths:
+        bare, direct, via = m.cpu_us
+        lines.append(
+            f"| {m.name} | {bare:,.0f} | {direct:,.0f} | {via:,.0f} | "
+            f"{bare / max(direct, 1):.0%} | {bare / max(via, 1):.0%} |"
         )
     return lines
 
@@ -178,7 +228,7 @@ def _verdict(runs: list[Run], name: str, route: str, target: float) -> str:
         for m in run.paths:
             if m.name == name:
                 result = m.direct if route == "direct" else m.gateway
-                ratios.append(result.requests_per_second / run.bare.requests_per_second)
+                ratios.append(result.requests_per_second / m.bare.requests_per_second)
     if not ratios:
         return f"- {name}, {route}: not measured"
     median = statistics.median(ratios)
