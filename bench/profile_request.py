@@ -1,6 +1,7 @@
 """Where a request's CPU goes: one service's path called in process, as WSGI, many times.
 
-``python -m bench.profile_request [PATH] [--app points] [--cprofile]`` (DATABASE_URL and
+``python -m bench.profile_request [PATH] [--app points] [--cprofile] [--adjustments N]``
+(DATABASE_URL and
 REDIS_URL set) migrates fresh databases of its own prefix, builds the app, calls PATH with
 a member's token 200 times to warm up, then N times, and prints the CPU time per request
 (``time.process_time``: what the process spent, whatever else the machine runs). With
@@ -41,6 +42,17 @@ def _caller(app: Any, path: str, token: str) -> Any:
     return once
 
 
+def _adjust(app: Any, admin_token: str, member: uuid.UUID, count: int) -> None:
+    client = app.test_client()
+    for number in range(count):
+        response = client.post(
+            "/api/v1/points/adjustments",
+            json={"member_id": str(member), "amount": 10 + number, "reason": "profile"},
+            headers={"Authorization": f"Bearer {admin_token}", "Idempotency-Key": str(number)},
+        )
+        assert response.status_code == 201, response.get_json()
+
+
 def _owner(filename: str) -> str:
     if "site-packages/" in filename:
         return filename.split("site-packages/")[1].split("/")[0]
@@ -69,6 +81,12 @@ def main() -> None:
     parser.add_argument("--app", default="points")
     parser.add_argument("--requests", type=int, default=3000)
     parser.add_argument("--cprofile", action="store_true")
+    parser.add_argument(
+        "--adjustments",
+        type=int,
+        default=0,
+        help="points app: give the member this many admin adjustments first (a full page)",
+    )
     args = parser.parse_args()
     signer, env = suite_environment(Path(tempfile.mkdtemp()), f"prof{os.getpid()}_")
     os.environ.update({**env, "LOG_LEVEL": "INFO"})  # the access line is part of the cost
@@ -78,7 +96,9 @@ def main() -> None:
         app = package.create_app({})
         handler = logging.getLogger().handlers[0]
         handler.stream = Path(os.devnull).open("w")  # type: ignore[attr-defined]  # noqa: SIM115
-        once = _caller(app, args.path, signer.sign(uuid.uuid4(), "m", ["member"]))
+        member = uuid.uuid4()
+        _adjust(app, signer.sign(uuid.uuid4(), "admin", ["admin"]), member, args.adjustments)
+        once = _caller(app, args.path, signer.sign(member, "m", ["member"]))
         for _ in range(200):
             once()
         started = time.process_time()

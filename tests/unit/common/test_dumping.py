@@ -64,3 +64,19 @@ def test_a_schema_with_more_than_plain_fields_is_left_to_marshmallow():
 
     assert _compiled(Renamed) is None
     assert dumper(Renamed)({"name": "x"}) == {"title": "x", "total": 2}
+
+
+def test_a_field_named_like_a_keyword_is_left_to_marshmallow():
+    Window = Schema.from_dict({"from": fields.String(), "to": fields.String()})
+    assert _compiled(Window) is None
+    assert dumper(Window)({"from": "a", "to": "b"}) == {"from": "a", "to": "b"}
+
+
+def test_missing_attributes_and_keys_are_left_out_and_none_stays_none():
+    Pair = Schema.from_dict({"a": fields.Integer(), "b": fields.String()})
+
+    class OnlyA:
+        a = None
+
+    for value in (OnlyA(), {"a": None}):
+        assert dumper(Pair)(value) == Pair().dump(value) == {"a": None}
