@@ -1,12 +1,12 @@
 """Where a request's CPU goes: one service's path called in process, as WSGI, many times.
 
 ``python -m bench.profile_request [PATH] [--app points] [--cprofile] [--adjustments N]``
-(DATABASE_URL and
-REDIS_URL set) migrates fresh databases of its own prefix, builds the app, calls PATH with
-a member's token 200 times to warm up, then N times, and prints the CPU time per request
-(``time.process_time``: what the process spent, whatever else the machine runs). With
-``--cprofile`` it prints each package's share of that time (cProfile slows every call
-alike, so read the shares, not the microseconds) and the slowest functions.
+(DATABASE_URL and REDIS_URL set) migrates fresh databases of its own prefix, builds the
+app, calls PATH with a member's token 200 times to warm up, then N times (with
+``--adjustments N`` the member first gets N transfers: a full page of history), and
+prints the CPU time per request (``time.process_time``: what the process spent, whatever
+else the machine runs). With ``--cprofile`` it prints each package's share of that time
+(cProfile slows every call alike, so read the shares, not the microseconds).
 """
 
 from __future__ import annotations
