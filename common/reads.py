@@ -47,11 +47,13 @@ class Reads:
         self._url = libpq_url(database_url)
         self._connect_timeout = connect_timeout
         self._local = threading.local()
-        # every connection opened and not yet closed, so that close() reaches the ones
-        # other threads hold (tests trace them too)
-        self._opened: weakref.WeakSet[psycopg.Connection[TupleRow]] = weakref.WeakSet()
+        # every open connection by the thread that reads on it: a thread that ends leaves
+        # its connection here, closed by the next thread that connects (or by close()),
+        # never left to the garbage collector with the socket open
+        self._by_thread: dict[threading.Thread, psycopg.Connection[TupleRow]] = {}
         self._lock = threading.Lock()
         self.on_connect: list[ConnectionHook] = []
+        weakref.finalize(self, _close_all, self._by_thread, self._lock)
 
     def one(self, sql: LiteralString, params: Params = None) -> tuple[Any, ...] | None:
         """The first row of ``sql``'s answer (None when it has none)."""
@@ -63,12 +65,11 @@ class Reads:
 
     def connections(self) -> list[psycopg.Connection[TupleRow]]:
         with self._lock:
-            return [c for c in self._opened if not c.closed]
+            return [c for c in self._by_thread.values() if not c.closed]
 
     def close(self) -> None:
         """Close every thread's connection (the next read of each thread opens a new one)."""
-        for connection in self.connections():
-            connection.close()
+        _close_all(self._by_thread, self._lock)
 
     def _run(
         self,
@@ -100,9 +101,21 @@ class Reads:
         for hook in self.on_connect:
             hook(connection)
         with self._lock:
-            self._opened.add(connection)
+            for thread in [t for t in self._by_thread if not t.is_alive()]:
+                self._by_thread.pop(thread).close()
+            self._by_thread[threading.current_thread()] = connection
         self._local.connection = connection
         return connection
+
+
+def _close_all(
+    by_thread: dict[threading.Thread, psycopg.Connection[TupleRow]], lock: threading.Lock
+) -> None:
+    with lock:
+        connections = list(by_thread.values())
+        by_thread.clear()
+    for connection in connections:
+        connection.close()
 
 
 class Rows(Protocol):
