@@ -28,11 +28,13 @@ def only(out: io.StringIO) -> Iterator[None]:
     handler = logging.StreamHandler(out)
     handler.setFormatter(logs.JsonLines("points"))
     handler.addFilter(logs._RequestIdFilter())
-    root.handlers, root.level = [handler], logging.INFO
+    root.handlers = [handler]
+    root.setLevel(logging.INFO)  # setLevel, not the attribute: it clears loggers' caches
     try:
         yield
     finally:
-        root.handlers, root.level = saved
+        root.handlers = saved[0]
+        root.setLevel(saved[1])
 
 
 def _lines(out: io.StringIO) -> list[dict[str, object]]:
