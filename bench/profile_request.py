@@ -4,7 +4,9 @@
 REDIS_URL set) migrates fresh databases of its own prefix, builds the app, calls PATH with
 a member's token 200 times to warm up, then N times, and prints the CPU time per request
 (``time.process_time``: what the process spent, whatever else the machine runs). With
-``--cprofile`` it prints each package's share of that time (cProfile slows every call
+``--realistic`` it first puts the data of ``bench.profile_seeds`` in (a catalogue of
+rewards with rules and a member with a standing, say). With ``--cprofile`` it prints each
+package's share of that time (cProfile slows every call
 alike, so read the shares, not the microseconds) and the slowest functions.
 """
 
@@ -69,6 +71,7 @@ def main() -> None:
     parser.add_argument("--app", default="points")
     parser.add_argument("--requests", type=int, default=3000)
     parser.add_argument("--cprofile", action="store_true")
+    parser.add_argument("--realistic", action="store_true", help="seed bench.profile_seeds")
     args = parser.parse_args()
     signer, env = suite_environment(Path(tempfile.mkdtemp()), f"prof{os.getpid()}_")
     os.environ.update({**env, "LOG_LEVEL": "INFO"})  # the access line is part of the cost
@@ -78,7 +81,12 @@ def main() -> None:
         app = package.create_app({})
         handler = logging.getLogger().handlers[0]
         handler.stream = Path(os.devnull).open("w")  # type: ignore[attr-defined]  # noqa: SIM115
-        once = _caller(app, args.path, signer.sign(uuid.uuid4(), "m", ["member"]))
+        member = uuid.uuid4()
+        if args.realistic:
+            from bench.profile_seeds import SEEDS
+
+            SEEDS[args.app](app, signer, member)
+        once = _caller(app, args.path, signer.sign(member, "m", ["member"]))
         for _ in range(200):
             once()
         started = time.process_time()
