@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
-from typing import Any
+from typing import Any, cast
 
-from flask import Response
+from flask import Response, current_app
 from flask_smorest import Blueprint
 
-from common.app import session
+from common.app import reads, session
 from common.auth import require_auth
-from common.dumping import answer
-from common.pagination import keyset_page, page_of
+from common.dumping import dumper
+from common.pagination import decode_cursor, page, page_of
 from common.transaction import transactional
 from services.rewards.adapters.models import Reward
 from services.rewards.adapters.runtime import levels
@@ -23,7 +24,7 @@ from services.rewards.api.schemas import (
     RewardPatch,
     StandingOut,
 )
-from services.rewards.usecases import catalogue
+from services.rewards.usecases import catalogue, catalogue_list
 from services.rewards.usecases.catalogue import RewardChanges, RewardTerms
 from services.rewards.usecases.standing import standing_of
 
@@ -50,13 +51,25 @@ def reward_view(
 @blp.response(200, RewardPage)
 def list_rewards(args: dict[str, Any]) -> Response:
     """The rewards, cheapest first, each saying whether the caller may ask for it"""
-    caller = actor()
-    db = session()
-    query = catalogue.catalogue_query(caller, args.pop("category"))
-    result = keyset_page(db, query, args, Reward.cost, Reward.id)
-    listed = catalogue.with_eligibility(db, caller, result["items"], levels())
-    result["items"] = [reward_view(i.reward, i.eligible, i.ineligible_reason) for i in listed]
-    return answer(RewardPage, result)
+    after = decode_cursor(args["cursor"], int, uuid.UUID)
+    limit, levels_ = args["limit"], levels()
+    found = catalogue_list.listed_rewards(
+        reads(), actor(), args["category"], after, limit + 1, levels_
+    )
+    result = page(found, limit, lambda listed: (listed.reward.cost, listed.reward.id))
+    result["items"] = [
+        {**_shown_json(i.reward), "eligible": i.eligible, "ineligible_reason": i.ineligible_reason}
+        for i in result["items"]
+    ]
+    # the items are RewardOut's dumps already: dumping the page again would only copy them
+    return cast(Response, current_app.json.response(result))
+
+
+@functools.lru_cache(maxsize=4096)
+def _shown_json(reward: catalogue_list.ShownReward) -> dict[str, Any]:
+    """What every caller sees of a reward, dumped once per distinct row (its object is the
+    same while the row is): RewardOut without the caller's ``eligible`` and reason."""
+    return dumper(RewardOut)(reward)
 
 
 @blp.get("/rewards/<uuid:reward_id>")
