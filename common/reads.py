@@ -89,7 +89,8 @@ class Reads:
             return fetch(cursor)
 
     def _connection(self) -> psycopg.Connection[TupleRow]:
-        connection: psycopg.Connection[TupleRow] | None = getattr(self._local, "connection", None)
+        held: _Held | None = getattr(self._local, "held", None)
+        connection = held.connection if held is not None else None
         if connection is not None and not connection.closed and not connection.broken:
             return connection
         if connection is not None:
@@ -101,8 +102,22 @@ class Reads:
             hook(connection)
         with self._lock:
             self._opened.add(connection)
-        self._local.connection = connection
+        self._local.held = _Held(connection)
         return connection
+
+
+class _Held:
+    """A thread's connection, closed when the thread ends and its locals go: a server that
+    starts a thread per request (werkzeug's, in tests and development) would otherwise
+    leave each one to the garbage collector, open."""
+
+    __slots__ = ("connection",)
+
+    def __init__(self, connection: psycopg.Connection[TupleRow]) -> None:
+        self.connection = connection
+
+    def __del__(self) -> None:
+        self.connection.close()
 
 
 class Rows(Protocol):

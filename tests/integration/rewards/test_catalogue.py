@@ -194,6 +194,7 @@ def test_the_list_answers_what_the_orm_path_answered(
             assert answer.status_code == 200
             assert answer.json == previous.json  # field for field, in the same order
             assert answer.get_data() == previous.get_data()
+            assert answer.content_type == previous.content_type
             pages += 1
             if answer.json["next_cursor"] is None:
                 break
