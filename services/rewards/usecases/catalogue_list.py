@@ -118,11 +118,21 @@ def listed_rewards(
         reward = _shown(row[2:])
         answer = decided.get(reward.rules_text)
         if answer is None:
-            refusal = check(reward.rules, standing, actor.roles)
-            reason = refusal.message_in(actor.language) if refusal else None
-            answer = decided[reward.rules_text] = (refusal is None, reason)
+            answer = decided[reward.rules_text] = _decision(
+                reward.rules_text, standing, levels, actor.roles, actor.language
+            )
         listed.append(Listed(reward, *answer))
     return listed
+
+
+# a member reads the list again and again: the same rules, the same standing, the same
+# answer (levels are not part of a standing's equality, so they are part of the key)
+@functools.lru_cache(maxsize=4096)
+def _decision(
+    rules_text: str, standing: Standing, levels: Levels, roles: frozenset[str], language: str
+) -> tuple[bool, str | None]:
+    refusal = check(_rules(rules_text)[1], standing, roles)
+    return refusal is None, refusal.message_in(language) if refusal else None
 
 
 # the values of a row are its key: an edit, a closing, a reservation of stock each make

@@ -200,3 +200,20 @@ def test_the_list_answers_what_the_orm_path_answered(
                 break
             query = {**query, "cursor": answer.json["next_cursor"]}
         assert pages > 1 or "category" in query
+
+
+def test_an_app_writing_indented_json_lists_the_same_rewards(rewards, client, people, new_reward):
+    new_reward(eligibility={"min_level": 1})
+    _, member = people.member()
+    compact = client.get("/api/v1/rewards", headers=member)
+    writer = rewards.extensions.pop("reward_page_writer", None)
+    rewards.json.compact = False
+    try:
+        indented = client.get("/api/v1/rewards", headers=member)
+    finally:
+        rewards.json.compact = None
+        if writer is not None:
+            rewards.extensions["reward_page_writer"] = writer
+    assert indented.get_data() != compact.get_data()
+    assert indented.get_data().startswith(b"{\n  ")
+    assert indented.json == compact.json
