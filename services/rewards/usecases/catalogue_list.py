@@ -9,7 +9,7 @@ A catalogue is a few dozen rows that change now and then, read thousands of time
 between: each distinct row is made into a :class:`ShownReward` once (its rules and form
 parsed, ``_shown`` below) and the same object comes back while the row is unchanged, so
 the API may keep that reward's answer too. What depends on the caller, whether they may
-ask and why not, is decided once per distinct set of rules on the page.
+ask and why not, is decided once per distinct set of rules and standing (``_decision``).
 """
 
 from __future__ import annotations
