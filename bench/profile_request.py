@@ -1,12 +1,14 @@
 """Where a request's CPU goes: one service's path called in process, as WSGI, many times.
 
-``python -m bench.profile_request [PATH] [--app points] [--cprofile] [--adjustments N]``
-(DATABASE_URL and REDIS_URL set) migrates fresh databases of its own prefix, builds the
-app, calls PATH with a member's token 200 times to warm up, then N times (with
-``--adjustments N`` the member first gets N transfers: a full page of history), and
-prints the CPU time per request (``time.process_time``: what the process spent, whatever
-else the machine runs). With ``--cprofile`` it prints each package's share of that time
-(cProfile slows every call alike, so read the shares, not the microseconds).
+``python -m bench.profile_request [PATH] [--app points] [--cprofile] [--adjustments N]
+[--realistic]`` (DATABASE_URL and REDIS_URL set) migrates fresh databases of its own
+prefix, builds the app, calls PATH with a member's token 200 times to warm up, then N
+times, and prints the CPU time per request (``time.process_time``: what the process spent,
+whatever else the machine runs). With ``--adjustments N`` the member first gets N
+transfers (a full page of history); with ``--realistic`` the data of
+``bench.profile_seeds`` goes in first (a catalogue of rewards with rules and a member with
+a standing). With ``--cprofile`` it prints each package's share of that time (cProfile
+slows every call alike, so read the shares, not the microseconds).
 """
 
 from __future__ import annotations
@@ -87,6 +89,7 @@ def main() -> None:
         default=0,
         help="points app: give the member this many admin adjustments first (a full page)",
     )
+    parser.add_argument("--realistic", action="store_true", help="seed bench.profile_seeds")
     args = parser.parse_args()
     signer, env = suite_environment(Path(tempfile.mkdtemp()), f"prof{os.getpid()}_")
     os.environ.update({**env, "LOG_LEVEL": "INFO"})  # the access line is part of the cost
@@ -98,6 +101,10 @@ def main() -> None:
         handler.stream = Path(os.devnull).open("w")  # type: ignore[attr-defined]  # noqa: SIM115
         member = uuid.uuid4()
         _adjust(app, signer.sign(uuid.uuid4(), "admin", ["admin"]), member, args.adjustments)
+        if args.realistic:
+            from bench.profile_seeds import SEEDS
+
+            SEEDS[args.app](app, signer, member)
         once = _caller(app, args.path, signer.sign(member, "m", ["member"]))
         for _ in range(200):
             once()

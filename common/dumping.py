@@ -16,7 +16,8 @@ and returns ``answer(Schema, result)``: flask-smorest passes a ``Response`` thro
 from __future__ import annotations
 
 import keyword
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, cast
 
 from flask import Response, current_app
@@ -130,3 +131,24 @@ def answer(schema: type[Schema], result: Any) -> Response:
     """``result`` dumped as ``schema`` would dump it, as the JSON response flask-smorest
     would have built."""
     return cast(Response, current_app.json.response(dumper(schema)(result)))
+
+
+def json_template(value: Mapping[str, Any], holes: Sequence[str]) -> list[str] | None:
+    """``value`` written as the app's JSON answers are, cut where the values of the keys
+    ``holes`` go: ``[before, hole, between, hole, ..., after]`` with each hole's name in
+    its place, in the order the text holds them. A part of an answer that is the same for
+    every caller (a reward in a list) is written once; a caller's answer then only puts
+    their values (JSON text) in the holes. None when the app writes indented JSON (debug), which
+    depends on where the part sits."""
+    provider = current_app.json
+    compact = getattr(provider, "compact", None)
+    if (compact is None and current_app.debug) or compact is False:  # as Flask decides
+        return None
+    marks = {hole: f"hole-{uuid.uuid4().hex}" for hole in holes}
+    text = provider.dumps({**value, **marks}, separators=(",", ":"))
+    where = sorted((text.index(provider.dumps(mark)), hole) for hole, mark in marks.items())
+    parts, start = [], 0
+    for at, hole in where:
+        parts += [text[start:at], hole]
+        start = at + len(provider.dumps(marks[hole]))
+    return [*parts, text[start:]]

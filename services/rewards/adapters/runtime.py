@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -28,4 +29,9 @@ def district_zone() -> ZoneInfo:
 
 def levels() -> Levels:
     """The district's service levels (REWARDS_LEVEL_HOURS)."""
-    return Levels(config().level_minutes)
+    return _levels(config().level_minutes)
+
+
+@functools.lru_cache(maxsize=16)  # read by every request; checked when made
+def _levels(thresholds_minutes: tuple[int, ...]) -> Levels:
+    return Levels(thresholds_minutes)

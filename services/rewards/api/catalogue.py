@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
-from typing import Any
+from typing import Any, cast
 
-from flask import Response
+from flask import Response, current_app
 from flask_smorest import Blueprint
 
-from common.app import session
+from common.app import reads, session
 from common.auth import require_auth
-from common.dumping import answer
-from common.pagination import keyset_page, page_of
+from common.dumping import dumper, json_template
+from common.pagination import decode_cursor, page, page_of
 from common.transaction import transactional
 from services.rewards.adapters.models import Reward
 from services.rewards.adapters.runtime import levels
@@ -23,7 +24,7 @@ from services.rewards.api.schemas import (
     RewardPatch,
     StandingOut,
 )
-from services.rewards.usecases import catalogue
+from services.rewards.usecases import catalogue, catalogue_list
 from services.rewards.usecases.catalogue import RewardChanges, RewardTerms
 from services.rewards.usecases.standing import standing_of
 
@@ -50,13 +51,77 @@ def reward_view(
 @blp.response(200, RewardPage)
 def list_rewards(args: dict[str, Any]) -> Response:
     """The rewards, cheapest first, each saying whether the caller may ask for it"""
-    caller = actor()
-    db = session()
-    query = catalogue.catalogue_query(caller, args.pop("category"))
-    result = keyset_page(db, query, args, Reward.cost, Reward.id)
-    listed = catalogue.with_eligibility(db, caller, result["items"], levels())
-    result["items"] = [reward_view(i.reward, i.eligible, i.ineligible_reason) for i in listed]
-    return answer(RewardPage, result)
+    after = decode_cursor(args["cursor"], int, uuid.UUID)
+    limit, levels_ = args["limit"], levels()
+    found = catalogue_list.listed_rewards(
+        reads(), actor(), args["category"], after, limit + 1, levels_
+    )
+    result = page(found, limit, lambda listed: (listed.reward.cost, listed.reward.id))
+    return _page_answer(result["items"], result["next_cursor"])
+
+
+_HOLES = ("eligible", "ineligible_reason")  # RewardOut's fields that depend on the caller
+
+
+@functools.lru_cache(maxsize=4096)
+def _shown_json(reward: catalogue_list.ShownReward) -> dict[str, Any]:
+    """What every caller sees of a reward, dumped once per distinct row (its object is the
+    same while the row is): RewardOut without the caller's ``eligible`` and reason."""
+    return dumper(RewardOut)(reward)
+
+
+class _PageWriter:
+    """RewardPage's JSON as the app writes it, from parts written once: the page around
+    its items, each distinct reward (row) with holes for the caller's ``eligible`` and
+    reason, and each distinct pair of those. For twenty rewards, writing the whole JSON
+    was a third of the view's CPU; a request now only joins text."""
+
+    def __init__(self, page: list[str]) -> None:
+        self.page = page
+        self.reward = functools.lru_cache(maxsize=4096)(self._reward)
+        self.answer = functools.lru_cache(maxsize=4096)(self._answer)
+
+    @staticmethod
+    def of_app() -> _PageWriter | None:
+        """The app's writer; None when the app writes indented JSON (debug)."""
+        writer: _PageWriter | None = current_app.extensions.get("reward_page_writer")
+        if writer is None:
+            page = json_template({"items": None, "next_cursor": None}, ("items", "next_cursor"))
+            if page is None:
+                return None
+            writer = current_app.extensions["reward_page_writer"] = _PageWriter(page)
+        return writer
+
+    @staticmethod
+    def _reward(reward: catalogue_list.ShownReward) -> list[str]:
+        template = json_template({**_shown_json(reward), **dict.fromkeys(_HOLES)}, _HOLES)
+        assert template is not None  # the page's template was made: the app writes compact
+        return template
+
+    @staticmethod
+    def _answer(eligible: bool, reason: str | None) -> dict[str, str]:
+        written = (current_app.json.dumps(eligible), current_app.json.dumps(reason))
+        return dict(zip(_HOLES, written, strict=True))
+
+    def write(self, items: list[catalogue_list.Listed], cursor: str | None) -> str:
+        texts = []
+        for reward, eligible, reason in items:
+            before, first, between, second, after = self.reward(reward)
+            values = self.answer(eligible, reason)
+            texts.append(f"{before}{values[first]}{between}{values[second]}{after}")
+        values = {"items": f"[{','.join(texts)}]", "next_cursor": current_app.json.dumps(cursor)}
+        before, first, between, second, after = self.page
+        # the newline Flask's JSON answers end with
+        return f"{before}{values[first]}{between}{values[second]}{after}\n"
+
+
+def _page_answer(items: list[catalogue_list.Listed], cursor: str | None) -> Response:
+    """The page as RewardPage dumps it (the ORM-path test compares the bytes)."""
+    writer = _PageWriter.of_app()
+    if writer is None:  # indented JSON (debug): the rewards as dicts, written as usual
+        dumped = [{**_shown_json(i.reward), **dict(zip(_HOLES, i[1:], strict=True))} for i in items]
+        return cast(Response, current_app.json.response({"items": dumped, "next_cursor": cursor}))
+    return current_app.response_class(writer.write(items, cursor), mimetype="application/json")
 
 
 @blp.get("/rewards/<uuid:reward_id>")

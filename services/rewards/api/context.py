@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import functools
+
 from flask import request
+from werkzeug.datastructures import LanguageAccept
+from werkzeug.http import parse_accept_header
 
 from common.auth import current_principal
 from services.rewards.usecases.actors import Actor
@@ -11,5 +15,13 @@ from services.rewards.usecases.actors import Actor
 def actor() -> Actor:
     """The caller (401 without a valid token), reading zh-CN unless they ask for English."""
     principal = current_principal()
-    language = request.accept_languages.best_match(["zh-CN", "zh", "en"]) or "zh-CN"
+    language = _language(request.headers.get("Accept-Language"))
     return Actor(principal.id, frozenset(principal.roles), language)
+
+
+# what ``request.accept_languages.best_match`` answers, parsed once per distinct header
+# (browsers send a handful) rather than on every request
+@functools.lru_cache(maxsize=256)
+def _language(header: str | None) -> str:
+    accepted = parse_accept_header(header, LanguageAccept)
+    return accepted.best_match(["zh-CN", "zh", "en"]) or "zh-CN"

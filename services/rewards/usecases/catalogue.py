@@ -194,13 +194,3 @@ def with_eligibility(
         reason = refusal.message_in(actor.language) if refusal else None
         listed.append(Listed(reward, refusal is None, reason))
     return listed
-
-
-def catalogue_query(actor: Actor, category: str | None) -> sa.Select[Reward]:
-    """Open rewards for members; administrators see closed ones too."""
-    query = sa.select(Reward).order_by(Reward.cost, Reward.id)
-    if not actor.is_reward_admin:
-        query = query.where(Reward.active)
-    if category is not None:
-        query = query.where(Reward.category == category)
-    return query

@@ -4,10 +4,20 @@ from the standing the rewards service projected from events."""
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from flask import Response
 
+from bench.profile_seeds import reward_catalogue
+from common.app import session
+from common.pagination import keyset_page
+from services.rewards.adapters.models import Reward
+from services.rewards.adapters.runtime import levels
+from services.rewards.api.catalogue import RewardPage, reward_view
+from services.rewards.usecases import catalogue
+from services.rewards.usecases.actors import Actor
 from tests.helpers.databases import engine_for
 
 
@@ -127,3 +137,83 @@ def test_my_standing_shows_minutes_level_and_the_next_level(client, people):
     assert standing["lifetime_minutes"] == 9000
     assert standing["level"] == 1
     assert standing["next_level_at_minutes"] == 300 * 60
+
+
+def _previous_list(app, caller: Actor, query: dict[str, Any]) -> Response:
+    """The list as it was answered before it read plain rows (catalogue_list.py): ORM
+    rewards through a session, a keyset page, ``with_eligibility``, ``reward_view`` and
+    marshmallow's dump of the page."""
+    with app.app_context():
+        db = session()
+        select = sa.select(Reward).order_by(Reward.cost, Reward.id)
+        if not caller.is_reward_admin:
+            select = select.where(Reward.active)
+        if query.get("category"):
+            select = select.where(Reward.category == query["category"])
+        args = {"limit": query.get("limit", 20), "cursor": query.get("cursor")}
+        result = keyset_page(db, select, args, Reward.cost, Reward.id)
+        listed = catalogue.with_eligibility(db, caller, result["items"], levels())
+        result["items"] = [reward_view(i.reward, i.eligible, i.ineligible_reason) for i in listed]
+        answer = app.json.response(RewardPage().dump(result))
+        db.rollback()
+        return answer
+
+
+@pytest.mark.parametrize(
+    ("roles", "language", "minutes"),
+    [
+        (["member"], "zh-CN", 120 * 60),
+        (["member"], "en", 120 * 60),
+        (["member", "rider"], "en", 700 * 60),
+        (["member"], "zh-CN", None),  # no standing yet
+        (["member", "reward_admin"], "en", 30 * 60),  # closed rewards too
+    ],
+)
+def test_the_list_answers_what_the_orm_path_answered(
+    rewards, client, people, make_token, roles, language, minutes
+):
+    home, other = uuid.uuid4(), uuid.uuid4()
+    for n, terms in enumerate(reward_catalogue(home, other)):
+        made = client.post("/api/v1/rewards", json=terms, headers=people.admin)
+        assert made.status_code == 201, made.json
+        if n in (5, 17):
+            client.post(f"/api/v1/rewards/{made.json['id']}/close", headers=people.admin)
+    member_id = uuid.uuid4()
+    if minutes is not None:
+        _standing(member_id, minutes, home)
+    headers = {
+        "Authorization": f"Bearer {make_token(roles=roles, user_id=member_id)}",
+        "Accept-Language": language,
+    }
+    caller = Actor(member_id, frozenset(roles), language)
+    for query in ({}, {"category": "childcare"}, {"limit": 7}):
+        pages = 0
+        while True:
+            answer = client.get("/api/v1/rewards", query_string=query, headers=headers)
+            previous = _previous_list(rewards, caller, query)
+            assert answer.status_code == 200
+            assert answer.json == previous.json  # field for field, in the same order
+            assert answer.get_data() == previous.get_data()
+            assert answer.content_type == previous.content_type
+            pages += 1
+            if answer.json["next_cursor"] is None:
+                break
+            query = {**query, "cursor": answer.json["next_cursor"]}
+        assert pages > 1 or "category" in query
+
+
+def test_an_app_writing_indented_json_lists_the_same_rewards(rewards, client, people, new_reward):
+    new_reward(eligibility={"min_level": 1})
+    _, member = people.member()
+    compact = client.get("/api/v1/rewards", headers=member)
+    writer = rewards.extensions.pop("reward_page_writer", None)
+    rewards.json.compact = False
+    try:
+        indented = client.get("/api/v1/rewards", headers=member)
+    finally:
+        rewards.json.compact = None
+        if writer is not None:
+            rewards.extensions["reward_page_writer"] = writer
+    assert indented.get_data() != compact.get_data()
+    assert indented.get_data().startswith(b"{\n  ")
+    assert indented.json == compact.json
