@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from services.volunteers.domain.masking import mask_id_number, mask_name
@@ -34,6 +34,7 @@ def test_names_keep_their_first_and_last_character_or_each_words_initial():
     assert mask_name("") == ""
 
 
+@example("0*")  # found by hypothesis: it looked unmasked
 @given(st.text(max_size=40))
 def test_a_masked_name_shows_at_most_two_characters_a_word(value):
     masked = mask_name(value)
@@ -41,4 +42,6 @@ def test_a_masked_name_shows_at_most_two_characters_a_word(value):
     assert sum(1 for c in masked if c != "*" and not c.isspace()) <= 2 * len(words)
     for word, shown in zip(words, masked.split(), strict=True):
         assert len(shown) == len(word)
-        assert len(word) < 2 or shown != word
+        # at most two characters a word stay; a word that holds "*" itself may come out
+        # looking like itself ("0*" is "0*"), so count the masked places, not the difference
+        assert len(word) < 2 or sum(c == "*" for c in shown) >= max(1, len(word) - 2)
