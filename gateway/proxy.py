@@ -74,6 +74,11 @@ class ServiceProxy:
                 dropped=_HOP_BY_HOP,
             )
 
+    def close(self) -> None:
+        """Close every thread's connections to the services (new ones open when needed)."""
+        for upstream in self.upstreams.values():
+            upstream.close()
+
     def _service_for(self, path: str) -> str | None:
         # the first two segments decide the owner; cache on them, not on ids
         head = "/".join(path.split("/", 5)[:5])

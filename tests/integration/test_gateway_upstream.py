@@ -107,6 +107,7 @@ def gateway_to() -> Iterator[Callable[..., object]]:
 
     yield make
     for app in apps:
+        app.wsgi_app.close()
         app.extensions["database"].engine.dispose()
 
 
@@ -119,6 +120,15 @@ def test_one_connection_carries_every_call_of_a_thread(service, gateway_to, auth
     answers = [client.get(BALANCE, headers=auth_header()) for _ in range(3)]
     assert [a.json["n"] for a in answers] == [0, 1, 2]
     assert upstream.connections == 1
+
+
+def test_closed_connections_are_opened_again(service, gateway_to, auth_header):
+    upstream = service(lambda request, number: ok())
+    client = gateway_to(upstream.port)
+    assert client.get(BALANCE, headers=auth_header()).status_code == 200
+    client.application.wsgi_app.close()
+    assert client.post(BALANCE, headers=auth_header(), json={}).status_code == 200
+    assert upstream.connections == 2
 
 
 def test_a_connection_closed_while_idle_is_not_used(service, gateway_to, auth_header):
