@@ -28,11 +28,15 @@ def only(out: io.StringIO) -> Iterator[None]:
     handler = logging.StreamHandler(out)
     handler.setFormatter(logs.JsonLines("points"))
     handler.addFilter(logs._RequestIdFilter())
-    root.handlers, root.level = [handler], logging.INFO
+    # setLevel, not an assignment: it also empties the loggers' isEnabledFor caches, which
+    # an earlier test (at another level) may have filled
+    root.handlers = [handler]
+    root.setLevel(logging.INFO)
     try:
         yield
     finally:
-        root.handlers, root.level = saved
+        root.handlers = saved[0]
+        root.setLevel(saved[1])
 
 
 def _lines(out: io.StringIO) -> list[dict[str, object]]:
