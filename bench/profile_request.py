@@ -8,7 +8,12 @@ whatever else the machine runs). With ``--adjustments N`` the member first gets 
 transfers (a full page of history); with ``--realistic`` the data of
 ``bench.profile_seeds`` goes in first (a catalogue of rewards with rules and a member with
 a standing). With ``--cprofile`` it prints each package's share of that time (cProfile
-slows every call alike, so read the shares, not the microseconds).
+slows every call alike, so read the shares, not the microseconds) and the slowest
+functions.
+
+With ``--app gateway`` the path is forwarded to a real upstream in another process
+(gunicorn answering a constant JSON, ``bench.bare_app:app``, started as every service it
+forwards to), so the figure is the forwarder's own CPU: socket, headers, token check.
 """
 
 from __future__ import annotations
@@ -23,10 +28,14 @@ import tempfile
 import time
 import uuid
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from werkzeug.test import EnvironBuilder
+
+from common.tokens import TokenSigner
 
 
 def _caller(app: Any, path: str, token: str) -> Any:
@@ -39,7 +48,9 @@ def _caller(app: Any, path: str, token: str) -> Any:
     def once() -> None:
         body = app.wsgi_app(dict(environ), start_response)
         b"".join(body)
-        body.close()
+        close = getattr(body, "close", None)  # the gateway's forwarded answers are lists
+        if close is not None:
+            close()
 
     return once
 
@@ -72,6 +83,26 @@ def shares(profile: cProfile.Profile, top: int = 20) -> list[str]:
     return [f"{seconds / total:6.1%}  {owner}" for owner, seconds in by_owner.most_common(top)]
 
 
+@contextmanager
+def _upstreams(app_name: str) -> Iterator[None]:
+    """For the gateway, one constant-JSON server standing for every service it forwards to:
+    in another process, so that ``process_time`` counts the gateway alone."""
+    if app_name != "gateway":
+        yield
+        return
+    from devtools.suite import Suite
+    from gateway import SERVICES
+
+    with tempfile.TemporaryDirectory() as tmp:
+        suite = Suite(Path(tmp), web={"upstream": "bench.bare_app:app"})
+        try:
+            suite.start("upstream")
+            os.environ.update({f"{name.upper()}_URL": suite.url("upstream") for name in SERVICES})
+            yield
+        finally:
+            suite.stop_all()
+
+
 def main() -> None:
     from common.db import drop_database
     from common.migrations import upgrade
@@ -83,6 +114,7 @@ def main() -> None:
     parser.add_argument("--app", default="points")
     parser.add_argument("--requests", type=int, default=3000)
     parser.add_argument("--cprofile", action="store_true")
+    parser.add_argument("--top", type=int, default=0, help="with --cprofile: slowest functions")
     parser.add_argument(
         "--adjustments",
         type=int,
@@ -95,31 +127,36 @@ def main() -> None:
     os.environ.update({**env, "LOG_LEVEL": "INFO"})  # the access line is part of the cost
     upgrade(args.app)
     try:
-        package = importlib.import_module(app_of_suite(args.app).package)
-        app = package.create_app({})
-        handler = logging.getLogger().handlers[0]
-        handler.stream = Path(os.devnull).open("w")  # type: ignore[attr-defined]  # noqa: SIM115
-        member = uuid.uuid4()
-        _adjust(app, signer.sign(uuid.uuid4(), "admin", ["admin"]), member, args.adjustments)
-        if args.realistic:
-            from bench.profile_seeds import SEEDS
-
-            SEEDS[args.app](app, signer, member)
-        once = _caller(app, args.path, signer.sign(member, "m", ["member"]))
-        for _ in range(200):
-            once()
-        started = time.process_time()
-        for _ in range(args.requests):
-            once()
-        spent = (time.process_time() - started) / args.requests
-        print(f"{args.app} {args.path}: {spent * 1e6:.0f} us of CPU per request")
-        if args.cprofile:
-            profile = cProfile.Profile(time.process_time)
-            profile.runcall(lambda: [once() for _ in range(args.requests)])
-            print("\n".join(shares(profile)))
-        app.extensions["database"].engine.dispose()
+        with _upstreams(args.app):
+            _measure(app_of_suite(args.app).package, args.path, signer, args)
     finally:
         drop_database(os.environ["DATABASE_URL"], env["DB_PREFIX"] + args.app)
+
+
+def _measure(package_name: str, path: str, signer: TokenSigner, args: argparse.Namespace) -> None:
+    app = importlib.import_module(package_name).create_app({})
+    handler = logging.getLogger().handlers[0]
+    handler.stream = Path(os.devnull).open("w")  # type: ignore[attr-defined]  # noqa: SIM115
+    member = uuid.uuid4()
+    _adjust(app, signer.sign(uuid.uuid4(), "admin", ["admin"]), member, args.adjustments)
+    if args.realistic:
+        from bench.profile_seeds import SEEDS
+
+        SEEDS[args.app](app, signer, member)
+    once = _caller(app, path, signer.sign(member, "m", ["member"]))
+    for _ in range(200):
+        once()
+    started = time.process_time()
+    for _ in range(args.requests):
+        once()
+    spent = (time.process_time() - started) / args.requests
+    print(f"{args.app} {path}: {spent * 1e6:.0f} us of CPU per request")
+    if args.cprofile:
+        profile = cProfile.Profile(time.process_time)
+        profile.runcall(lambda: [once() for _ in range(args.requests)])
+        print("\n".join(shares(profile)))
+        pstats.Stats(profile).sort_stats("tottime").print_stats(args.top)
+    app.extensions["database"].engine.dispose()
 
 
 if __name__ == "__main__":

@@ -11,9 +11,9 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import os
 import sys
 import time
-import uuid
 from typing import Any, cast
 
 REQUEST_ID_HEADER = "X-Request-ID"
@@ -151,7 +151,8 @@ def _flask_request_id() -> str | None:
 
 
 def new_request_id() -> str:
-    return uuid.uuid4().hex
+    # 32 random hex digits, as uuid4().hex gave, without building a UUID (a third of the cost)
+    return os.urandom(16).hex()
 
 
 def clean_request_id(value: str | None) -> str:

@@ -3,29 +3,23 @@
 This sits in front of Flask as plain WSGI: a forwarded call is the hot path of
 the whole suite, so it does no routing table walk, no JSON parsing and no
 copying it does not need. Connections to each service are pooled; a service
-that does not answer becomes a 503 (refused) or 504 (too slow) problem.
+that does not answer becomes a 503 (refused) or 504 (too slow) problem. The connections
+are gateway.upstream's: one kept open per thread per service.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
-from urllib.parse import urlsplit
-
-import urllib3
-from urllib3.exceptions import (
-    HTTPError,
-    MaxRetryError,
-    NewConnectionError,
-    ProtocolError,
-    ReadTimeoutError,
-)
+from urllib.parse import quote, urlsplit
 
 from common.logs import clean_request_id, log_access
 from common.problems import PROBLEM_MEDIA_TYPE, problem_bytes
 from common.tokens import InvalidToken, TokenVerifier, bearer_token
+from gateway.upstream import HOP_BY_HOP, TooSlow, Unreachable, Upstream
 from suite import public_routes
 
 log = logging.getLogger(__name__)
@@ -37,23 +31,9 @@ WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 # anything below it
 ROUTES: dict[str, str] = public_routes()
 
-# never forwarded: they describe one hop, not the request (RFC 9110 section 7.6.1)
-_HOP_BY_HOP = frozenset(
-    {
-        "connection",
-        "keep-alive",
-        "proxy-authenticate",
-        "proxy-authorization",
-        "te",
-        "trailer",
-        "transfer-encoding",
-        "upgrade",
-        "content-length",
-        # gunicorn writes its own; forwarding the service's would send them twice
-        "date",
-        "server",
-    }
-)
+# never forwarded: they describe one hop, not the request (RFC 9110 section 7.6.1), and
+# gunicorn writes its own Date and Server: forwarding the service's would send them twice
+_HOP_BY_HOP = HOP_BY_HOP | {"date", "server"}
 
 
 def match_service(path: str, routes: Mapping[str, str] = ROUTES) -> str | None:
@@ -76,7 +56,6 @@ class ServiceProxy:
         *,
         timeout: float = 10.0,
         max_body: int = 1024 * 1024,
-        pool_size: int = 16,
         routes: Mapping[str, str] = ROUTES,
     ) -> None:
         self.app = app
@@ -84,22 +63,21 @@ class ServiceProxy:
         self.max_body = max_body
         self.routes = dict(routes)
         self._route_cache: dict[str, str | None] = {}
-        # a connection the service closed while idle is retried once for reads;
-        # a POST is never sent twice
-        retries = urllib3.Retry(
-            total=2, connect=2, read=1, status=0, other=0, redirect=False, raise_on_status=False
-        )
-        self.pools: dict[str, urllib3.HTTPConnectionPool] = {}
+        self.upstreams: dict[str, Upstream] = {}
         for name, base_url in upstreams.items():
             parts = urlsplit(base_url)
-            self.pools[name] = urllib3.HTTPConnectionPool(
+            self.upstreams[name] = Upstream(
                 parts.hostname or "127.0.0.1",
                 parts.port or 80,
-                maxsize=pool_size,
-                block=False,
-                timeout=urllib3.Timeout(connect=2.0, read=timeout),
-                retries=retries,
+                connect_timeout=2.0,
+                read_timeout=timeout,
+                dropped=_HOP_BY_HOP,
             )
+
+    def close(self) -> None:
+        """Close every thread's connections to the services (new ones open when needed)."""
+        for upstream in self.upstreams.values():
+            upstream.close()
 
     def _service_for(self, path: str) -> str | None:
         # the first two segments decide the owner; cache on them, not on ids
@@ -167,26 +145,23 @@ class ServiceProxy:
     def _forward(
         self, service: str, environ: dict[str, Any], body: bytes | None, answer: _Answerer
     ) -> Iterable[bytes]:
+        head = _forwarded_head(environ, answer.request_id)
+        if head is None:
+            return answer.problem(400, "bad-request", "A header holds a line break.")
         try:
-            upstream = self.pools[service].urlopen(
+            upstream = self.upstreams[service].exchange(
                 environ["REQUEST_METHOD"],
                 _request_target(environ, answer.path),
-                body=body,
-                headers=_forwarded_headers(environ, answer.request_id),
-                redirect=False,
-                assert_same_host=False,
-                preload_content=True,
+                head,
+                body,
+                environ.get("HTTP_HOST"),
             )
-        except (MaxRetryError, NewConnectionError, ProtocolError, HTTPError) as exc:
+        except (TooSlow, Unreachable) as exc:
             return _upstream_failed(service, exc, answer)
-        response_headers = [
-            (name, value)
-            for name, value in upstream.headers.items()
-            if name.lower() not in _HOP_BY_HOP
-        ]
-        data = upstream.data
+        response_headers = upstream.headers  # hop-by-hop ones already left out
+        data = upstream.body
         response_headers.append(("Content-Length", str(len(data))))
-        answer.start_response(f"{upstream.status} {upstream.reason or ''}", response_headers)
+        answer.start_response(f"{upstream.status} {upstream.reason}", response_headers)
         # the service that answered writes the access line, under the same request id;
         # the gateway writes one only for the answers it gives itself (the hot path stays lean)
         return [data]
@@ -227,37 +202,76 @@ class _Answerer:
         return [body]
 
 
-def _forwarded_headers(environ: dict[str, Any], request_id: str) -> dict[str, str]:
-    headers = {"X-Request-ID": request_id}
+# environ key -> the header name it is forwarded under, "" for a key that is not: not a
+# header, hop-by-hop, or one the forwarder writes itself (keys are few: caching them all
+# spares a test of each key's prefix on every request)
+_HEADER_NAMES: dict[str, str] = {}
+_WRITTEN_APART = frozenset({"X-Request-Id", "X-Forwarded-For", "Content-Type", "Host"})
+
+
+def _header_name(key: str) -> str:
+    name = key[5:].replace("_", "-").title() if key.startswith("HTTP_") else ""
+    if name.lower() in _HOP_BY_HOP or name in _WRITTEN_APART:
+        name = ""
+    if len(_HEADER_NAMES) < 1024:  # clients choose names; keep the cache from growing
+        _HEADER_NAMES[key] = name
+    return name
+
+
+def _forwarded_head(environ: dict[str, Any], request_id: str) -> str | None:
+    """The header lines sent to the service (Host apart), or None if a value would break
+    a line: neither gunicorn nor werkzeug lets one through, but the lines are written
+    by hand here."""
+    lines = [f"X-Request-ID: {request_id}\r\n"]
+    names = _HEADER_NAMES
     for key, value in environ.items():
-        if key.startswith("HTTP_"):
-            name = key[5:].replace("_", "-").title()
-            if name.lower() not in _HOP_BY_HOP and name != "X-Request-Id":
-                headers[name] = value
-    if environ.get("CONTENT_TYPE"):
-        headers["Content-Type"] = environ["CONTENT_TYPE"]
+        name = names.get(key)
+        if name is None:
+            name = _header_name(key)
+        if name:
+            lines.append(f"{name}: {value}\r\n")
+    content_type = environ.get("CONTENT_TYPE")
+    if content_type:
+        lines.append(f"Content-Type: {content_type}\r\n")
     client = environ.get("REMOTE_ADDR", "")
     forwarded = environ.get("HTTP_X_FORWARDED_FOR")
-    headers["X-Forwarded-For"] = f"{forwarded}, {client}" if forwarded else client
-    return headers
+    lines.append(
+        f"X-Forwarded-For: {forwarded}, {client}\r\n"
+        if forwarded
+        else f"X-Forwarded-For: {client}\r\n"
+    )
+    head = "".join(lines)
+    if head.count("\n") != len(lines) or head.count("\r") != len(lines):
+        return None
+    return head
+
+
+# a request target with nothing to percent-encode (RFC 3986 path and query characters)
+_PLAIN_TARGET = re.compile(r"[A-Za-z0-9\-._~!$&'()*+,;=:@/?%]*")
+_TARGET_SAFE = "!$&'()*+,;=:@/?%~"
 
 
 def _request_target(environ: dict[str, Any], path: str) -> str:
     """The request target as the client sent it (still percent-encoded) when the server
-    keeps it, so that non-ASCII paths arrive intact."""
+    keeps it, so that non-ASCII paths arrive intact; what is not allowed in a target
+    (a space in one that werkzeug's test environ kept raw) is percent-encoded."""
     url: str = environ.get("RAW_URI") or environ.get("REQUEST_URI") or ""
     if not url.startswith("/"):
         query = environ.get("QUERY_STRING")
         url = f"{path}?{query}" if query else path
-    return url
+    if _PLAIN_TARGET.fullmatch(url):
+        return url
+    url = url.split("#", 1)[0]
+    try:  # WSGI strings hold the bytes received as latin-1
+        return quote(url.encode("latin-1"), safe=_TARGET_SAFE)
+    except UnicodeEncodeError:
+        return quote(url, safe=_TARGET_SAFE)
 
 
 def _upstream_failed(service: str, exc: Exception, answer: _Answerer) -> Iterable[bytes]:
     """504 for a service too slow to answer, 503 for one that cannot be reached."""
     extra = {"request_id": answer.request_id}
-    if isinstance(exc, ReadTimeoutError) or (
-        isinstance(exc, MaxRetryError) and isinstance(exc.reason, ReadTimeoutError)
-    ):
+    if isinstance(exc, TooSlow):
         log.warning("%s did not answer %s in time", service, answer.path, extra=extra)
         return answer.problem(
             504, "upstream-timeout", f"The {service} service did not answer in time."

@@ -58,7 +58,7 @@ def test_slow_service_is_a_504_not_a_hang(silent_upstream, auth_header):
     assert answer.status_code == 504
     assert answer.content_type == "application/problem+json"
     assert answer.json["type"].endswith("/upstream-timeout")
-    # a GET is retried once on a fresh connection; never more
+    # a slow answer is not waited for twice (tests/integration/test_gateway_upstream.py)
     assert elapsed < 3
     app.extensions["database"].engine.dispose()
 
