@@ -22,3 +22,10 @@ preload_app = False
 # gunicorn's control socket defaults to one path per user, which every master on the
 # machine would take from the others: the Procfile gives each its own
 # (--control-socket var/run/<app>.ctl); compose and the test suite pass --no-control-socket
+# Each worker listens on a socket of its own (SO_REUSEPORT), and the kernel spreads new
+# connections over them. On one shared socket the worker that woke first took the burst:
+# a client's 16 keep-alive connections (wrk's, or the gateway's pool) often all landed in
+# one worker, whose 4 threads then fought over one GIL while the other core idled (bare
+# Flask: 2,400 req/s at 470 us of CPU each, against 6,300 at 280 us when they were spread;
+# docs/performance.md, "Workers").
+reuse_port = os.environ.get("GUNICORN_REUSE_PORT", "1") != "0"
