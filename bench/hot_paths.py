@@ -49,7 +49,8 @@ class Measured:
     direct: WrkResult
     gateway: WrkResult
     load: float  # the 1-minute load average when it started
-    cpu_us: tuple[float, float, float]  # per request: bare, direct, through the gateway
+    # per request: bare, direct, through the gateway, and the gateway's own part of that
+    cpu_us: tuple[float, float, float, float]
 
 
 @dataclass(frozen=True)
@@ -62,11 +63,17 @@ def _wrk(name: str, url: str, lines: Path, seconds: int, connections: int) -> Wr
     return run_wrk(name, url, seconds=seconds, connections=connections, script=(LUA, str(lines)))
 
 
-def _costed(run: Callable[[], WrkResult], pids: list[int]) -> tuple[WrkResult, float]:
-    """``run()``'s result, and the CPU microseconds ``pids`` spent per request during it."""
-    before = cpu_seconds(pids)
+def _costed(
+    run: Callable[[], WrkResult], pids: list[int], part: list[int] | None = None
+) -> tuple[WrkResult, float, float]:
+    """``run()``'s result, and the CPU microseconds ``pids`` (and ``part`` of them) spent
+    per request during it."""
+    part = part or []
+    before, part_before = cpu_seconds(pids), cpu_seconds(part)
     result = run()
-    return result, (cpu_seconds(pids) - before) / max(result.requests, 1) * 1e6
+    requests = max(result.requests, 1)
+    spent = (cpu_seconds(pids) - before) / requests * 1e6
+    return result, spent, (cpu_seconds(part) - part_before) / requests * 1e6
 
 
 def _serving(suite: Suite, *names: str) -> list[int]:
@@ -91,7 +98,7 @@ def measure(suite: Suite, seeded: Seeded, args: argparse.Namespace) -> Run:
 def _measure_path(suite: Suite, path: HotPath, args: argparse.Namespace) -> Measured:
     seconds = args.seconds if path.kind == "read" else args.write_seconds
     load = os.getloadavg()[0]
-    bare, bare_us = _costed(
+    bare, bare_us, _ = _costed(
         partial(
             run_wrk,
             "bare Flask",
@@ -101,15 +108,17 @@ def _measure_path(suite: Suite, path: HotPath, args: argparse.Namespace) -> Meas
         ),
         tree(suite.processes["bare"].pid),
     )
-    direct, direct_us = _costed(
+    direct, direct_us, _ = _costed(
         partial(_wrk, path.name, suite.url(path.app), path.direct, seconds, args.connections),
         _serving(suite, path.app),
     )
-    via, via_us = _costed(
+    via, via_us, hop_us = _costed(
         partial(_wrk, path.name, suite.url("gateway"), path.gateway, seconds, args.connections),
         _serving(suite, "gateway", path.app),
+        tree(suite.processes["gateway"].pid),
     )
-    return Measured(path.name, path.kind, bare, direct, via, load, (bare_us, direct_us, via_us))
+    cpu = (bare_us, direct_us, via_us, hop_us)
+    return Measured(path.name, path.kind, bare, direct, via, load, cpu)
 
 
 def prepare_environment(workdir: Path) -> TokenSigner:
@@ -201,13 +210,14 @@ def _cpu_table(run: Run) -> list[str]:
     """What each request cost the processes that served it, whatever else the machine ran."""
     lines = [
         "| path | CPU us per request: bare Flask | direct (service + PostgreSQL) "
-        "| through the gateway (+ gateway) | bare / direct | bare / gateway |",
-        "|---|---:|---:|---:|---:|---:|",
+        "| through the gateway (+ gateway) | of which the gateway | bare / direct "
+        "| bare / gateway |",
+        "|---|---:|---:|---:|---:|---:|---:|",
     ]
     for m in run.paths:
-        bare, direct, via = m.cpu_us
+        bare, direct, via, hop = m.cpu_us
         lines.append(
-            f"| {m.name} | {bare:,.0f} | {direct:,.0f} | {via:,.0f} | "
+            f"| {m.name} | {bare:,.0f} | {direct:,.0f} | {via:,.0f} | {hop:,.0f} | "
             f"{bare / max(direct, 1):.0%} | {bare / max(via, 1):.0%} |"
         )
     return lines
