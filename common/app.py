@@ -145,10 +145,14 @@ def build_app(
     return app
 
 
+# the header as WSGI names it: read from the environ, not through werkzeug's header view
+_REQUEST_ID_KEY = "HTTP_" + REQUEST_ID_HEADER.upper().replace("-", "_")
+
+
 def _install_request_id(app: Flask) -> None:
     @app.before_request
     def _start() -> None:
-        g.request_id = clean_request_id(request.headers.get(REQUEST_ID_HEADER))
+        g.request_id = clean_request_id(request.environ.get(_REQUEST_ID_KEY))
         g.started = time.perf_counter()
 
     @app.after_request

@@ -15,12 +15,14 @@ and returns ``answer(Schema, result)``: flask-smorest passes a ``Response`` thro
 
 from __future__ import annotations
 
+import json
 import keyword
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, cast
 
 from flask import Response, current_app
+from flask.json.provider import DefaultJSONProvider
 from marshmallow import Schema, fields
 
 Dump = Callable[[Any], Any]
@@ -130,7 +132,39 @@ def dumper(schema: type[Schema]) -> Callable[[Any], dict[str, Any]]:
 def answer(schema: type[Schema], result: Any) -> Response:
     """``result`` dumped as ``schema`` would dump it, as the JSON response flask-smorest
     would have built."""
-    return cast(Response, current_app.json.response(dumper(schema)(result)))
+    dumped = dumper(schema)(result)
+    provider = current_app.json
+    encoder = _compact_encoder(provider)
+    if encoder is None:
+        return cast(Response, provider.response(dumped))
+    # what provider.response writes, by one encoder kept per setting: json.dumps with
+    # arguments makes a new JSONEncoder on every call
+    text = encoder.encode(dumped) + "\n"
+    return current_app.response_class(text, mimetype=provider.mimetype)  # type: ignore[attr-defined]
+
+
+_encoders: dict[tuple[Any, ...], json.JSONEncoder] = {}
+
+
+def _compact_encoder(provider: Any) -> json.JSONEncoder | None:
+    """The encoder Flask's own provider would use for a compact answer; None when the app
+    writes indented JSON (debug) or has a JSON provider of its own."""
+    if type(provider) is not DefaultJSONProvider:
+        return None
+    if (provider.compact is None and current_app.debug) or provider.compact is False:
+        return None
+    key = (provider.default, provider.ensure_ascii, provider.sort_keys)
+    encoder = _encoders.get(key)
+    if encoder is None:
+        encoder = json.JSONEncoder(
+            default=provider.default,
+            ensure_ascii=provider.ensure_ascii,
+            sort_keys=provider.sort_keys,
+            separators=(",", ":"),
+        )
+        if len(_encoders) < 16:
+            _encoders[key] = encoder
+    return encoder
 
 
 def json_template(value: Mapping[str, Any], holes: Sequence[str]) -> list[str] | None:

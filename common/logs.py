@@ -114,7 +114,9 @@ def log_access(
         "process": formatter.process,
         **fields,
     }
-    text = json.dumps(line, default=_plain) + handler.terminator
+    # plain values only (text, numbers, None): json.dumps without arguments reuses its one
+    # encoder, where a ``default=`` makes a new one for every line
+    text = json.dumps(line) + handler.terminator
     with handler.lock or contextlib.nullcontext():
         handler.stream.write(text)
         handler.flush()

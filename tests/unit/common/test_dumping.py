@@ -80,3 +80,19 @@ def test_missing_attributes_and_keys_are_left_out_and_none_stays_none():
 
     for value in (OnlyA(), {"a": None}):
         assert dumper(Pair)(value) == Pair().dump(value) == {"a": None}
+
+
+@pytest.mark.parametrize(("schema", "value"), CASES)
+def test_an_answer_is_the_bytes_flask_would_have_written(schema, value):
+    from flask import Flask
+
+    from common.dumping import answer
+
+    for debug in (False, True):  # compact, then indented (Flask's own path)
+        app = Flask(__name__)
+        app.debug = debug
+        with app.app_context():
+            ours = answer(schema, value)
+            flasks = app.json.response(dumper(schema)(value))
+        assert ours.get_data() == flasks.get_data()
+        assert ours.headers == flasks.headers and ours.status == flasks.status
