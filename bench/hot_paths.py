@@ -167,9 +167,12 @@ def _ratio(result: WrkResult, bare: WrkResult) -> str:
 
 
 def render(runs: list[Run], args: argparse.Namespace) -> str:
+    from common import gunicorn_conf
+
     settings = (
-        f"{args.workers} worker(s) x {args.threads or 'default'} thread(s), "
-        f"class {args.worker_class or 'default'}"
+        f"{args.workers} worker(s) x {args.threads or gunicorn_conf.threads} thread(s), "
+        f"class {args.worker_class or gunicorn_conf.worker_class}, "
+        f"one socket per worker: {'yes' if gunicorn_conf.reuse_port else 'no'}"
     )
     lines = [
         f"Run {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC on {os.cpu_count()} cores, "
