@@ -3,11 +3,12 @@
 marshmallow's ``Schema.dump`` walks each field through its generic machinery; for a page
 of twenty transactions that is most of what the view costs (docs/performance.md). For a
 schema made only of plain fields (integers, strings, UUIDs, ISO times, booleans, raw
-values, and nested or listed schemas of the same), ``dumper(schema)`` compiles one small
-function per field that gives the same output. A schema with anything else (``data_key``,
-``attribute``, ``load_only``, methods, formats, custom fields) is dumped by marshmallow as
-before, so using ``answer()`` is always safe; ``tests/unit/test_dumping.py`` holds the two
-equal on the hot schemas.
+values, and nested or listed schemas of the same), ``dumper(schema)`` generates one
+function for the schema, a few lines per field, that gives the same output. A schema with
+anything else (``data_key``, ``attribute``, ``load_only``, methods, formats, custom fields,
+a field named like a keyword) is dumped by marshmallow as before, so using ``answer()`` is
+always safe; ``tests/unit/common/test_dumping.py`` holds the two equal on the hot schemas,
+and ``answer()``'s bytes equal to what Flask writes.
 
 The view keeps its ``@blp.response(status, Schema)`` (the OpenAPI document is unchanged)
 and returns ``answer(Schema, result)``: flask-smorest passes a ``Response`` through.
