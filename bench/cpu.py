@@ -14,8 +14,6 @@ from pathlib import Path
 
 import psycopg
 
-from bench.memory import descendants
-
 _TICK = os.sysconf("SC_CLK_TCK")
 
 
@@ -29,11 +27,6 @@ def cpu_seconds(pids: Iterable[int]) -> float:
             continue
         total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15)
     return total / _TICK
-
-
-def tree(root: int) -> list[int]:
-    """``root`` and every process below it."""
-    return descendants(root)
 
 
 def backends(server_url: str, database_prefix: str) -> list[int]:

@@ -25,8 +25,9 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
-from bench.cpu import backends, cpu_seconds, tree
+from bench.cpu import backends, cpu_seconds
 from bench.hot_seeds import HotPath, Seeded, seed
+from bench.memory import descendants
 from bench.points_common import PgbenchResult, pgbench
 from bench.report import replace_section
 from bench.wrk import WrkResult, run_wrk
@@ -78,7 +79,7 @@ def _costed(
 
 def _serving(suite: Suite, *names: str) -> list[int]:
     """The processes of the suite's ``names``, and the PostgreSQL backends of its databases."""
-    pids = [pid for name in names for pid in tree(suite.processes[name].pid)]
+    pids = [pid for name in names for pid in descendants(suite.processes[name].pid)]
     return pids + backends(os.environ["DATABASE_URL"], os.environ["DB_PREFIX"])
 
 
@@ -106,7 +107,7 @@ def _measure_path(suite: Suite, path: HotPath, args: argparse.Namespace) -> Meas
             seconds=seconds,
             connections=args.connections,
         ),
-        tree(suite.processes["bare"].pid),
+        descendants(suite.processes["bare"].pid),
     )
     direct, direct_us, _ = _costed(
         partial(_wrk, path.name, suite.url(path.app), path.direct, seconds, args.connections),
@@ -115,7 +116,7 @@ def _measure_path(suite: Suite, path: HotPath, args: argparse.Namespace) -> Meas
     via, via_us, hop_us = _costed(
         partial(_wrk, path.name, suite.url("gateway"), path.gateway, seconds, args.connections),
         _serving(suite, "gateway", path.app),
-        tree(suite.processes["gateway"].pid),
+        descendants(suite.processes["gateway"].pid),
     )
     cpu = (bare_us, direct_us, via_us, hop_us)
     return Measured(path.name, path.kind, bare, direct, via, load, cpu)

@@ -18,6 +18,7 @@ import tempfile
 import uuid
 from pathlib import Path
 
+from bench.cpu import cpu_seconds
 from common.db import drop_database
 from common.migrations import upgrade
 from devtools.environment import suite_environment
@@ -30,11 +31,7 @@ BALANCE = "/api/v1/points/balance"
 def worker_seconds(master_pid: int) -> float:
     """The CPU its workers (the master's children) have used so far."""
     children = Path(f"/proc/{master_pid}/task/{master_pid}/children").read_text().split()
-    ticks = 0
-    for child in children:
-        fields = Path(f"/proc/{child}/stat").read_text().rsplit(")", 1)[1].split()
-        ticks += int(fields[11]) + int(fields[12])  # utime, stime
-    return ticks / os.sysconf("SC_CLK_TCK")
+    return cpu_seconds(int(child) for child in children)
 
 
 def call(port: int, path: str, headers: dict[str, str], times: int) -> None:
