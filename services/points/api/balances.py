@@ -50,12 +50,9 @@ def _whose(member_id: uuid.UUID | None) -> uuid.UUID:
 
 # Cursor values are checked here, so that a cursor the API never gave out is a 422
 # (decode_cursor turns a ValueError into one), not a database error.
-_MAX_SEQ = 2**63 - 1  # transfers.seq is a BIGINT
-
-
 def _seq(value: str) -> int:
     seq = int(value)
-    if not 0 <= seq <= _MAX_SEQ:
+    if not 0 <= seq <= accounts.MAX_SEQ:
         raise ValueError("sequence number out of range")
     return seq
 

@@ -109,7 +109,7 @@ _TRANSACTIONS = """
      ORDER BY seq DESC
      LIMIT %(limit)s
     """
-_NO_SEQ_ABOVE = 2**63 - 1  # transfers.seq is a BIGINT: "before the largest" is every transfer
+MAX_SEQ = 2**63 - 1  # transfers.seq is a BIGINT: "before the largest" is every transfer
 
 
 def transactions(
@@ -120,7 +120,7 @@ def transactions(
     Transfers to one account are serialised by its row lock, so the sequence is
     the commit order: a page never shifts when new transfers arrive in front.
     """
-    before = _NO_SEQ_ABOVE if before_seq is None else before_seq
+    before = MAX_SEQ if before_seq is None else before_seq
     found = rows.all(_TRANSACTIONS, {"member_id": member_id, "before": before, "limit": limit})
     return [transaction_view(*row) for row in found]
 
