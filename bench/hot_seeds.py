@@ -19,7 +19,7 @@ from typing import Any
 import sqlalchemy as sa
 import urllib3
 
-from bench.profile_seeds import reward_catalogue
+from bench.profile_seeds import put_catalogue
 from common.settings import database_url_for
 from common.tokens import TokenSigner
 from devtools.suite import Suite
@@ -287,24 +287,16 @@ def _rewards(seeder: Seeder, seeded: Seeded, pool: int) -> None:
 
 
 def _realistic_catalogue(seeder: Seeder, admin: str, member_id: uuid.UUID) -> None:
-    """The list as members see it in use: beside the five above, the 24 rewards of
-    ``bench.profile_seeds`` (every kind of rule, forms, windows, two closed), read by a
-    member of 120 hours in a known community (the standing the hours' events would make)."""
-    home, other = uuid.uuid4(), uuid.uuid4()
-    for n, terms in enumerate(reward_catalogue(home, other)):
-        made = seeder.call("POST", "rewards", "/api/v1/rewards", admin, terms)
-        if n in (5, 17):
-            seeder.call("POST", "rewards", f"/api/v1/rewards/{made['id']}/close", admin)
+    """The list as members see it in use: beside the five above, the catalogue of
+    ``bench.profile_seeds.put_catalogue`` (every kind of rule, forms, windows, two closed),
+    read by a member of 120 hours in a known community."""
     env = seeder.suite.env
     engine = sa.create_engine(database_url_for(env["DATABASE_URL"], env["DB_PREFIX"] + "rewards"))
     try:
-        with engine.begin() as connection:
-            connection.execute(
-                sa.text(
-                    "INSERT INTO standings (member_id, lifetime_minutes, home_community_id) "
-                    "VALUES (:m, :n, :c)"
-                ),
-                {"m": member_id, "n": 120 * 60, "c": home},
-            )
+        put_catalogue(
+            lambda method, path, body: seeder.call(method, "rewards", path, admin, body),
+            engine,
+            member_id,
+        )
     finally:
         engine.dispose()

@@ -64,20 +64,20 @@ def reward_catalogue(home: uuid.UUID, other: uuid.UUID, count: int = 24) -> list
     return terms
 
 
-def rewards(app: Any, signer: TokenSigner, member_id: uuid.UUID) -> None:
-    """24 rewards (the default page of 20 has a next cursor), two of them closed, and a
-    member of 120 approved hours (level 1) living in a known community."""
+Call = Callable[[str, str, Any], Any]  # (method, path, JSON body) -> the answer's JSON
+
+
+def put_catalogue(call: Call, engine: sa.Engine, member_id: uuid.UUID) -> None:
+    """24 rewards (the default page of 20 has a next cursor) made through the API by
+    ``call`` as a reward administrator, two of them closed, and ``member_id`` a member of
+    120 approved hours (level 1) living in a known community: their standing goes straight
+    into the rewards database behind ``engine``, as the hours' events would have put it."""
     home, other = uuid.uuid4(), uuid.uuid4()
-    token = signer.sign(uuid.uuid4(), "admin", ["reward_admin"])
-    client = app.test_client()
-    headers = {"Authorization": f"Bearer {token}"}
     for n, terms in enumerate(reward_catalogue(home, other)):
-        made = client.post("/api/v1/rewards", json=terms, headers=headers)
-        assert made.status_code == 201, made.json
+        made = call("POST", "/api/v1/rewards", terms)
         if n in (5, 17):
-            closed = client.post(f"/api/v1/rewards/{made.json['id']}/close", headers=headers)
-            assert closed.status_code == 200, closed.json
-    with app.extensions["database"].engine.begin() as connection:
+            call("POST", f"/api/v1/rewards/{made['id']}/close", None)
+    with engine.begin() as connection:
         connection.execute(
             sa.text(
                 "INSERT INTO standings (member_id, lifetime_minutes, home_community_id) "
@@ -85,6 +85,20 @@ def rewards(app: Any, signer: TokenSigner, member_id: uuid.UUID) -> None:
             ),
             {"m": member_id, "n": 120 * 60, "c": home},
         )
+
+
+def rewards(app: Any, signer: TokenSigner, member_id: uuid.UUID) -> None:
+    """The catalogue of ``put_catalogue`` through the app's test client."""
+    token = signer.sign(uuid.uuid4(), "admin", ["reward_admin"])
+    client = app.test_client()
+    headers = {"Authorization": f"Bearer {token}"}
+
+    def call(method: str, path: str, body: Any) -> Any:
+        answer = client.open(path, method=method, json=body, headers=headers)
+        assert answer.status_code in (200, 201), answer.json
+        return answer.json
+
+    put_catalogue(call, app.extensions["database"].engine, member_id)
 
 
 SEEDS: dict[str, Callable[[Any, TokenSigner, uuid.UUID], None]] = {"rewards": rewards}
