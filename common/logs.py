@@ -63,13 +63,18 @@ class _RequestIdFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         if getattr(record, "request_id", None) is not None:
             return True  # given explicitly (the gateway's forwarder has no Flask request)
-        try:
-            from flask import g, has_request_context
-
-            record.request_id = g.get("request_id") if has_request_context() else None
-        except Exception:  # logging must never fail
-            record.request_id = None
+        record.request_id = _current_request_id()
         return True
+
+
+def _current_request_id() -> str | None:
+    """The id of the Flask request being served, if any."""
+    try:
+        from flask import g, has_request_context
+
+        return g.get("request_id") if has_request_context() else None
+    except Exception:  # logging must never fail
+        return None
 
 
 def configure_logging(process: str, level: str = "INFO") -> None:
@@ -110,7 +115,7 @@ def log_access(
         "level": "INFO",
         "logger": _access.name,
         "message": "request",
-        "request_id": request_id if request_id is not None else _flask_request_id(),
+        "request_id": request_id if request_id is not None else _current_request_id(),
         "process": formatter.process,
         **fields,
     }
@@ -132,6 +137,8 @@ def _sole_handler() -> logging.StreamHandler[Any] | None:
         return None
     if not handler.level <= logging.INFO:
         return None
+    if not all(isinstance(f, _RequestIdFilter) for f in handler.filters):
+        return None  # a filter of someone else's must see the record
     return handler
 
 
@@ -144,12 +151,6 @@ def _local_time(now: float) -> str:
     if _second[0] != whole:
         _second[:] = [whole, time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(whole))]
     return f"{_second[1]},{int((now - whole) * 1000):03d}"
-
-
-def _flask_request_id() -> str | None:
-    from flask import g, has_request_context
-
-    return g.get("request_id") if has_request_context() else None
 
 
 def new_request_id() -> str:

@@ -83,3 +83,18 @@ def test_a_quiet_access_logger_writes_nothing(stream):
     finally:
         logging.getLogger("civic.access").setLevel(logging.NOTSET)
     assert stream.getvalue() == ""
+
+
+def test_a_filter_of_someone_elses_on_the_handler_sees_every_line(stream):
+    seen: list[str] = []
+
+    def keep(record: logging.LogRecord) -> bool:
+        seen.append(record.name)
+        return True
+
+    with only(stream):
+        logging.getLogger().handlers[0].addFilter(keep)
+        assert logs._sole_handler() is None
+        logs.log_access("GET", "/", 200, 0.0, request_id="abc")
+    assert seen == ["civic.access"]
+    assert _lines(stream)[0]["request_id"] == "abc"
