@@ -147,12 +147,19 @@ def answer(schema: type[Schema], result: Any) -> Response:
 _encoders: dict[tuple[Any, ...], json.JSONEncoder] = {}
 
 
+def _writes_compact(provider: Any) -> bool:
+    """Whether the app's JSON answers are compact, as Flask's provider decides (indented
+    in debug unless told otherwise)."""
+    compact = getattr(provider, "compact", None)
+    return not ((compact is None and current_app.debug) or compact is False)
+
+
 def _compact_encoder(provider: Any) -> json.JSONEncoder | None:
     """The encoder Flask's own provider would use for a compact answer; None when the app
     writes indented JSON (debug) or has a JSON provider of its own."""
     if type(provider) is not DefaultJSONProvider:
         return None
-    if (provider.compact is None and current_app.debug) or provider.compact is False:
+    if not _writes_compact(provider):
         return None
     key = (provider.default, provider.ensure_ascii, provider.sort_keys)
     encoder = _encoders.get(key)
@@ -176,8 +183,7 @@ def json_template(value: Mapping[str, Any], holes: Sequence[str]) -> list[str] |
     their values (JSON text) in the holes. None when the app writes indented JSON (debug), which
     depends on where the part sits."""
     provider = current_app.json
-    compact = getattr(provider, "compact", None)
-    if (compact is None and current_app.debug) or compact is False:  # as Flask decides
+    if not _writes_compact(provider):
         return None
     marks = {hole: f"hole-{uuid.uuid4().hex}" for hole in holes}
     text = provider.dumps({**value, **marks}, separators=(",", ":"))
