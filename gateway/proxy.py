@@ -4,7 +4,7 @@ This sits in front of Flask as plain WSGI: a forwarded call is the hot path of
 the whole suite, so it does no routing table walk, no JSON parsing and no
 copying it does not need. Connections to each service are pooled; a service
 that does not answer becomes a 503 (refused) or 504 (too slow) problem. The connections
-are gateway.upstream's: one kept open per thread per service.
+are gateway.upstream's: a pool per service, shared by the process's threads.
 """
 
 from __future__ import annotations
@@ -75,7 +75,7 @@ class ServiceProxy:
             )
 
     def close(self) -> None:
-        """Close every thread's connections to the services (new ones open when needed)."""
+        """Close the connections to the services (new ones open when needed)."""
         for upstream in self.upstreams.values():
             upstream.close()
 

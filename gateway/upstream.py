@@ -1,4 +1,4 @@
-"""The forwarder's HTTP/1.1 client: one keep-alive connection per thread per service.
+"""The forwarder's HTTP/1.1 client: a pool of keep-alive connections per service.
 
 urllib3's pool, retry and response objects, and http.client's header parsing through the
 email package, were nine tenths of the gateway's CPU per forwarded call (~290 us against
@@ -11,6 +11,12 @@ idle is noticed before anything is sent on it, and a request that finds it close
 (the service closed it in that very moment) is sent once more on a new connection only
 when its method is idempotent, so a POST is never sent twice. Nothing is retried after
 the service has started to answer, nor after it was too slow.
+
+Idle connections are shared by every thread or greenlet of the process, the last one
+given back taken first (the least likely to have been closed by the service's keep-alive
+timeout). Under gevent every client connection is a greenlet of its own, which lives only
+as long as that client stays: a connection per thread would be a new connection to the
+service for every client, and kept ones would be lost with their greenlets.
 """
 
 from __future__ import annotations
@@ -66,46 +72,50 @@ class Answer:
 
 
 class _Connection:
-    __slots__ = ("idle", "open", "sock")
+    __slots__ = ("generation", "idle", "sock")
 
-    def __init__(self, sock: socket.socket, open_ones: _OpenSockets) -> None:
+    def __init__(self, sock: socket.socket, generation: int) -> None:
         self.sock = sock
+        self.generation = generation
         # readable while idle means the service closed it (or sent what nobody asked for)
         self.idle = select.poll()
         self.idle.register(sock, select.POLLIN)
-        self.open = open_ones
-        open_ones.add(sock)
 
     def close(self) -> None:
-        self.open.discard(self.sock)
         self.sock.close()
 
 
-class _OpenSockets:
-    """Every thread's open connection to one service, so that they can all be closed
-    (the threads' own references are in thread-locals, out of reach)."""
+class _Pool:
+    """One service's idle connections; those in use are their caller's alone."""
 
-    def __init__(self) -> None:
-        self._sockets: set[socket.socket] = set()
+    def __init__(self, max_idle: int) -> None:
+        self.max_idle = max_idle
+        # bumped by close_all: a connection of an older generation is not taken back
+        self.generation = 0
+        self._idle: list[_Connection] = []
         self._lock = threading.Lock()
 
-    def add(self, sock: socket.socket) -> None:
+    def take(self) -> _Connection | None:
         with self._lock:
-            self._sockets.add(sock)
+            return self._idle.pop() if self._idle else None
 
-    def discard(self, sock: socket.socket) -> None:
+    def give_back(self, connection: _Connection) -> None:
         with self._lock:
-            self._sockets.discard(sock)
+            if connection.generation == self.generation and len(self._idle) < self.max_idle:
+                self._idle.append(connection)
+                return
+        connection.close()
 
     def close_all(self) -> None:
         with self._lock:
-            sockets, self._sockets = self._sockets, set()
-        for sock in sockets:
-            sock.close()
+            self.generation += 1
+            idle, self._idle = self._idle, []
+        for connection in idle:
+            connection.close()
 
 
 class Upstream:
-    """One service's address and the calling thread's open connection to it."""
+    """One service's address and the pool of connections to it."""
 
     def __init__(
         self,
@@ -115,21 +125,23 @@ class Upstream:
         connect_timeout: float = 2.0,
         read_timeout: float = 10.0,
         dropped: frozenset[str] = frozenset(),
+        max_idle: int = 64,
     ) -> None:
-        """``dropped``: lower-case names of answer headers not to pass on, besides HOP_BY_HOP."""
+        """``dropped``: lower-case names of answer headers not to pass on, besides
+        HOP_BY_HOP; ``max_idle``: connections kept open while nobody uses them."""
         self.address = (host, port)
         self.dropped = HOP_BY_HOP | dropped
         self.default_host = f"{host}:{port}"
         self.connect_timeout = connect_timeout
         self.read_timeout = read_timeout
-        self._local = threading.local()
-        self._open = _OpenSockets()
+        self._pool = _Pool(max_idle)
         # as urllib3's pools did: an Upstream let go of closes its connections
-        weakref.finalize(self, self._open.close_all)
+        weakref.finalize(self, self._pool.close_all)
 
     def close(self) -> None:
-        """Close every thread's connection (each opens a new one when next needed)."""
-        self._open.close_all()
+        """Close the idle connections, and those in use once their answer is read (new
+        ones open when needed)."""
+        self._pool.close_all()
 
     def exchange(
         self, method: str, target: str, head: str, body: bytes | None, host: str | None = None
@@ -138,11 +150,10 @@ class Upstream:
         Host, Content-Length or framing header) and ``body``; the whole answer back. The
         Host header is ``host`` when the caller gave one, else the service's address."""
         request = _request_bytes(method, target, head, body, host or self.default_host)
-        connection: _Connection | None = getattr(self._local, "connection", None)
-        self._local.connection = None
-        if connection is not None and (connection.sock.fileno() < 0 or connection.idle.poll(0)):
-            connection.close()  # closed by close(), or by the service while idle
-            connection = None
+        connection = self._pool.take()
+        while connection is not None and connection.idle.poll(0):
+            connection.close()  # closed by the service while idle: try the next one
+            connection = self._pool.take()
         if connection is not None:
             try:
                 return self._exchange_on(connection, method, request, reused=True)
@@ -158,7 +169,7 @@ class Upstream:
             raise Unreachable(f"cannot connect: {exc}") from exc
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         sock.settimeout(self.read_timeout)
-        return _Connection(sock, self._open)
+        return _Connection(sock, self._pool.generation)
 
     def _exchange_on(
         self, connection: _Connection, method: str, request: bytes, *, reused: bool
@@ -179,7 +190,7 @@ class Upstream:
             connection.close()
             raise
         if keep:
-            self._local.connection = connection
+            self._pool.give_back(connection)
         else:
             connection.close()
         return answer

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from gateway import create_app
+from gateway.upstream import Upstream
 
 # (the request's bytes, its number on its connection from 0) -> the bytes to answer, or
 # None to close the connection without answering
@@ -32,6 +33,7 @@ class ScriptedService:
         self.close_after_answer = close_after_answer
         self.requests: list[bytes] = []
         self.connections = 0
+        self.closes = 0
         self.closed = threading.Event()
         self.server = socket.create_server(("127.0.0.1", 0))
         self.port = self.server.getsockname()[1]
@@ -58,6 +60,7 @@ class ScriptedService:
                 number += 1
                 if self.close_after_answer:
                     break
+        self.closes += 1
         self.closed.set()
 
     def close(self) -> None:
@@ -120,6 +123,60 @@ def test_one_connection_carries_every_call_of_a_thread(service, gateway_to, auth
     answers = [client.get(BALANCE, headers=auth_header()) for _ in range(3)]
     assert [a.json["n"] for a in answers] == [0, 1, 2]
     assert upstream.connections == 1
+
+
+def test_threads_take_turns_on_one_idle_connection(service, gateway_to, auth_header):
+    upstream = service(lambda request, number: ok())
+    client = gateway_to(upstream.port)
+    for _ in range(3):
+        caller = threading.Thread(
+            target=client.get, args=(BALANCE,), kwargs={"headers": auth_header()}
+        )
+        caller.start()
+        caller.join()
+    assert len(upstream.requests) == 3
+    assert upstream.connections == 1
+
+
+def _at_once(calls: int, call: Callable[[], object]) -> None:
+    callers = [threading.Thread(target=call) for _ in range(calls)]
+    for caller in callers:
+        caller.start()
+    for caller in callers:
+        caller.join()
+
+
+def test_calls_at_once_each_get_a_connection_and_keep_it(service):
+    together = threading.Barrier(4, timeout=5)
+
+    def answer_when_all_four_are_in(request: bytes, number: int) -> bytes:
+        together.wait()  # four requests in flight: four connections
+        return ok()
+
+    upstream = service(answer_when_all_four_are_in)
+    client = Upstream("127.0.0.1", upstream.port)
+    _at_once(4, lambda: client.exchange("GET", "/", "", None))
+    _at_once(4, lambda: client.exchange("GET", "/", "", None))
+    assert len(upstream.requests) == 8
+    assert upstream.connections == 4  # the second round took the first round's
+    client.close()
+
+
+def test_idle_connections_beyond_the_limit_are_closed(service):
+    together = threading.Barrier(3, timeout=5)
+
+    def answer_when_all_three_are_in(request: bytes, number: int) -> bytes:
+        together.wait()
+        return ok()
+
+    upstream = service(answer_when_all_three_are_in)
+    client = Upstream("127.0.0.1", upstream.port, max_idle=1)
+    _at_once(3, lambda: client.exchange("GET", "/", "", None))
+    deadline = time.monotonic() + 2
+    while upstream.closes < 2 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert (upstream.connections, upstream.closes) == (3, 2)
+    client.close()
 
 
 def test_closed_connections_are_opened_again(service, gateway_to, auth_header):
