@@ -27,6 +27,8 @@ from suite import APPS
 ROOT = Path(__file__).resolve().parents[1]
 # app name -> the gunicorn target of its web process
 WEB = {each.name: f"{each.package}:create_app()" for each in APPS}
+# gunicorn target -> its settings' module (the suite's for any other, as bench's bare apps)
+GUNICORN_CONFIG = {WEB[each.name]: each.gunicorn_config for each in APPS}
 
 
 def free_port() -> int:
@@ -42,7 +44,9 @@ class Suite:
         *,
         web: dict[str, str] | None = None,
         env: dict[str, str] | None = None,
+        process_env: dict[str, dict[str, str]] | None = None,
     ) -> None:
+        """``env`` goes to every process; ``process_env[name]`` to that one on top."""
         self.workdir = workdir
         self.web = dict(WEB if web is None else web)
         self.ports = {name: free_port() for name in [*self.web, "redis"]}
@@ -57,6 +61,7 @@ class Suite:
             **{f"{name.upper()}_URL": self.url(name) for name in self.web},
             **(env or {}),
         }
+        self.process_env = process_env or {}
         self.processes: dict[str, subprocess.Popen[bytes]] = {}
         self.http = urllib3.PoolManager(retries=False, timeout=urllib3.Timeout(5))
 
@@ -70,7 +75,7 @@ class Suite:
                 "-m",
                 "gunicorn",
                 "--config",
-                "python:common.gunicorn_conf",
+                f"python:{GUNICORN_CONFIG.get(self.web[name], 'common.gunicorn_conf')}",
                 "--no-control-socket",
                 "--bind",
                 f"127.0.0.1:{self.ports[name]}",
@@ -101,7 +106,11 @@ class Suite:
             return
         log = (self.workdir / f"{name}.log").open("ab")  # noqa: SIM115 - the process owns it
         self.processes[name] = subprocess.Popen(
-            self.command(name), cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT
+            self.command(name),
+            cwd=ROOT,
+            env={**self.env, **self.process_env.get(name, {})},
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
         log.close()
         self.wait_ready(name)

@@ -18,7 +18,8 @@ class App:
     its ``Base`` and, for an app with an outbox, its ``plumbing`` tables; ``consumer``
     is the dotted path of the job that takes a batch of event envelopes off the app's
     queue, and ``consumes`` the event types routed to it; ``periodic`` is the dotted
-    path of the app's list of periodic jobs.
+    path of the app's list of periodic jobs; ``gunicorn_config`` the module of its web
+    process's gunicorn settings (the Procfile and docker-compose.yml name the same).
     """
 
     name: str
@@ -31,10 +32,18 @@ class App:
     periodic: str | None = None
     # path prefixes the gateway forwards to this app (besides /api/v1/docs/<name>)
     public_paths: tuple[str, ...] = ()
+    gunicorn_config: str = "common.gunicorn_conf"
 
 
 APPS: tuple[App, ...] = (
-    App("gateway", "gateway", 8000, "gateway.adapters.models", has_outbox=True),
+    App(
+        "gateway",
+        "gateway",
+        8000,
+        "gateway.adapters.models",
+        has_outbox=True,
+        gunicorn_config="common.gunicorn_proxy_conf",
+    ),
     App(
         "volunteers",
         "services.volunteers",

@@ -76,6 +76,7 @@ def test_the_procfile_serves_every_app_of_the_manifest_with_its_own_control_sock
         command = shlex.split(entries[app.name])
         assert f"{app.package}:create_app()" in command, app.name
         assert f"${{{app.name.upper()}_PORT:-{app.port}}}" in entries[app.name], app.name
+        assert command[command.index("--config") + 1] == f"python:{app.gunicorn_config}"
         # gunicorn's default control socket is one path per user: four masters would fight
         socket = command[command.index("--control-socket") + 1]
         assert socket.endswith(f"/run/{app.name}.ctl"), socket
@@ -84,3 +85,12 @@ def test_the_procfile_serves_every_app_of_the_manifest_with_its_own_control_sock
     # with no names the worker and the relay take every app the manifest gives work to
     assert shlex.split(entries["worker"]) == ["python", "-m", "common.worker"]
     assert shlex.split(entries["relay"]) == ["python", "-m", "common.outbox"]
+
+
+def test_compose_gives_each_app_the_gunicorn_settings_of_the_manifest():
+    from suite import APPS
+
+    services = compose()["services"]
+    for app in APPS:
+        command = services[app.name]["command"]
+        assert command[command.index("--config") + 1] == f"python:{app.gunicorn_config}"
