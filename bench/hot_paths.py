@@ -90,7 +90,7 @@ def measure(suite: Suite, seeded: Seeded, args: argparse.Namespace) -> Run:
     run_wrk("warm-up", bare_url, seconds=2, connections=args.connections)
     for path in seeded.reads:  # warm pools, token caches and connections
         _wrk(path.name, suite.url(path.app), path.direct, 2, args.connections)
-        _wrk(path.name, suite.url("gateway"), path.gateway, 2, args.connections)
+        _wrk(path.name, suite.url(path.via), path.gateway, 2, args.connections)
     measured = [_measure_path(suite, path, args) for path in [*seeded.reads, *seeded.writes]]
     baseline = pgbench(os.environ["DATABASE_URL"], args.pg_seconds) if seeded.writes else []
     return Run(measured, baseline)
@@ -114,9 +114,9 @@ def _measure_path(suite: Suite, path: HotPath, args: argparse.Namespace) -> Meas
         _serving(suite, path.app),
     )
     via, via_us, hop_us = _costed(
-        partial(_wrk, path.name, suite.url("gateway"), path.gateway, seconds, args.connections),
-        _serving(suite, "gateway", path.app),
-        descendants(suite.processes["gateway"].pid),
+        partial(_wrk, path.name, suite.url(path.via), path.gateway, seconds, args.connections),
+        _serving(suite, path.via, path.app),
+        descendants(suite.processes[path.via].pid),
     )
     cpu = (bare_us, direct_us, via_us, hop_us)
     return Measured(path.name, path.kind, bare, direct, via, load, cpu)
@@ -151,10 +151,13 @@ def one_run(args: argparse.Namespace) -> Run:
             env["GUNICORN_THREADS"] = str(args.threads)
         if args.worker_class:
             env["GUNICORN_WORKER_CLASS"] = args.worker_class
-        suite = Suite(workdir, web={**WEB, "bare": "bench.bare_app:flask_app"}, env=env)
+        web = {**WEB, "bare": "bench.bare_app:flask_app", "gateway_to_bare": WEB["gateway"]}
+        suite = Suite(workdir, web=web, env=env)
+        # the same gateway, forwarding the points service's paths to bare Flask
+        suite.process_env["gateway_to_bare"] = {"POINTS_URL": suite.url("bare")}
         try:
             suite.start("redis")
-            for name in ["bare", *WEB]:
+            for name in web:
                 suite.start(name)
             seeded = seed(suite, signer, workdir, args.pool)
             return measure(suite, seeded, args)
@@ -168,7 +171,7 @@ def _ratio(result: WrkResult, bare: WrkResult) -> str:
 
 
 def render(runs: list[Run], args: argparse.Namespace) -> str:
-    from common import gunicorn_conf
+    from common import gunicorn_conf, gunicorn_proxy_conf
 
     settings = (
         f"{args.workers} worker(s) x {args.threads or gunicorn_conf.threads} thread(s), "
@@ -179,7 +182,10 @@ def render(runs: list[Run], args: argparse.Namespace) -> str:
         f"Run {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC on {os.cpu_count()} cores, "
         f"{len(runs)} run(s); wrk 1 thread, {args.connections} connections, "
         f"{args.seconds} s per read and {args.write_seconds} s per write after a 2 s "
-        f"warm-up; gunicorn {settings} for every web process, access logs on (JSON, INFO).",
+        f"warm-up; gunicorn {settings} for the services and bare Flask, the same with "
+        f"class {gunicorn_proxy_conf.worker_class} for the gateway; access logs on (JSON, "
+        "INFO). The first row is bare Flask itself, straight and through the gateway: "
+        "the most a path through the gateway can reach.",
     ]
     for number, run in enumerate(runs, 1):
         lines += ["", f"**Run {number}**", "", *_table(run), "", *_cpu_table(run)]

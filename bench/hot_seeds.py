@@ -8,6 +8,7 @@ database, members funded through the points API).
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import uuid
 from collections.abc import Iterable
@@ -25,6 +26,7 @@ from common.tokens import TokenSigner
 from devtools.suite import Suite
 
 CENTRE = (31.2304, 121.4737)
+CEILING = "bare Flask (the ceiling)"
 
 
 @dataclass(frozen=True)
@@ -34,6 +36,7 @@ class HotPath:
     app: str
     direct: Path  # wrk request lines for the service itself
     gateway: Path  # and for the gateway
+    via: str = "gateway"  # the gateway process that forwards to ``app``
 
 
 @dataclass
@@ -103,6 +106,7 @@ def seed(suite: Suite, signer: TokenSigner, workdir: Path, pool: int) -> Seeded:
     """The reads, and the writes unless ``pool`` is 0."""
     seeder = Seeder(suite, signer, workdir)
     seeded = Seeded()
+    _ceiling(seeder, seeded)
     _points(seeder, seeded)
     _rewards(seeder, seeded, pool)
     if not pool:
@@ -115,6 +119,15 @@ def seed(suite: Suite, signer: TokenSigner, workdir: Path, pool: int) -> Seeded:
     ]
     seeded.writes.append(seeded.writes.pop(0))  # the redemption request last
     return seeded
+
+
+def _ceiling(seeder: Seeder, seeded: Seeded) -> None:
+    """Bare Flask's balance, straight and through a gateway that forwards it there: what a
+    path through the gateway could reach if its service cost nothing beyond bare Flask."""
+    auth = seeder.bearer(uuid.uuid4(), ["member"])
+    balance = [("GET", "/api/v1/points/balance", auth, "-", None)]
+    path = seeder.path(CEILING, "read", "bare", lambda _: balance)
+    seeded.reads.append(dataclasses.replace(path, via="gateway_to_bare"))
 
 
 def _points(seeder: Seeder, seeded: Seeded) -> None:

@@ -4,7 +4,9 @@
 [--realistic]`` (DATABASE_URL and REDIS_URL set) migrates fresh databases of its own
 prefix, builds the app, calls PATH with a member's token 200 times to warm up, then N
 times, and prints the CPU time per request (``time.process_time``: what the process spent,
-whatever else the machine runs). With ``--adjustments N`` the member first gets N
+whatever else the machine runs), and beside it the CPU of the PostgreSQL backends
+of its databases (from /proc, at the clock tick's resolution: read it over thousands of
+requests). With ``--adjustments N`` the member first gets N
 transfers (a full page of history); with ``--realistic`` the data of
 ``bench.profile_seeds`` goes in first (a catalogue of rewards with rules and a member with
 a standing). With ``--cprofile`` it prints each package's share of that time (cProfile
@@ -35,6 +37,7 @@ from typing import Any
 
 from werkzeug.test import EnvironBuilder
 
+from bench.cpu import backends, cpu_seconds
 from common.tokens import TokenSigner
 
 
@@ -146,11 +149,16 @@ def _measure(package_name: str, path: str, signer: TokenSigner, args: argparse.N
     once = _caller(app, path, signer.sign(member, "m", ["member"]))
     for _ in range(200):
         once()
-    started = time.process_time()
+    database = backends(os.environ["DATABASE_URL"], os.environ["DB_PREFIX"])
+    started, database_started = time.process_time(), cpu_seconds(database)
     for _ in range(args.requests):
         once()
     spent = (time.process_time() - started) / args.requests
-    print(f"{args.app} {path}: {spent * 1e6:.0f} us of CPU per request")
+    database_spent = (cpu_seconds(database) - database_started) / args.requests
+    print(
+        f"{args.app} {path}: {spent * 1e6:.0f} us of CPU per request, "
+        f"and {database_spent * 1e6:.0f} us of its PostgreSQL backends"
+    )
     if args.cprofile:
         profile = cProfile.Profile(time.process_time)
         profile.runcall(lambda: [once() for _ in range(args.requests)])
