@@ -120,9 +120,13 @@ def render(rows: list[tuple[str, int, int]], args: argparse.Namespace) -> str:
 
 
 def main() -> None:
+    from common import gunicorn_conf
+
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", 2)))
-    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument(
+        "--threads", type=int, default=gunicorn_conf.threads, help="the services' threads"
+    )
     parser.add_argument("--settle", type=float, default=5.0)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="civic-memory-") as tmp:
