@@ -2,21 +2,21 @@
 gateway's add gevent to them: common/gunicorn_proxy_conf.py).
 
 Chosen by measurement (docs/performance.md, "Workers"): gthread workers, one per core
-the process may use (2 here), 2 threads each. Threads keep a worker busy while a request
-waits on PostgreSQL or on another service; with the gateway on gevent no longer holding
-a thread per forwarded call, 2 served every write 5-15% faster than 4 and the reads
-alike (4 threads fought over one GIL and each kept a read connection). Sync workers lose
-keep-alive (every wrk or gateway connection is a new one) and were slowest; more workers
-than cores only add memory (about 45 MiB of PSS each) for no throughput. On a bigger
-machine raise WEB_CONCURRENCY to the cores the process gets, keeping the whole suite's
-PSS in mind (python -m bench.memory).
+the process may use (2 here), 4 threads each. Threads keep a worker busy while a request
+waits on PostgreSQL, on a row lock or on another service (a redemption's hold on points);
+2 threads measured the same as 4 (reads and writes within the runs' spread), and 4 leave
+more room when requests wait. Sync workers lose keep-alive (every wrk or gateway
+connection is a new one) and were slowest; more workers than cores only add memory
+(about 45 MiB of PSS each) for no throughput. On a bigger machine raise WEB_CONCURRENCY
+to the cores the process gets, keeping the whole suite's PSS in mind (python -m
+bench.memory).
 """
 
 import os
 
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "gthread")
-threads = int(os.environ.get("GUNICORN_THREADS", "2"))
+threads = int(os.environ.get("GUNICORN_THREADS", "4"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = 10
 keepalive = 30
