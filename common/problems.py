@@ -68,6 +68,8 @@ KIND_DETAILS: dict[str, str] = {
     "wrong-state": N_("This is no longer in a state that allows it."),
     "too-many-requests": N_("Too many attempts; wait a little and try again."),
     "service-unavailable": N_("A service is unavailable; try again shortly."),
+    "upstream-timeout": N_("A service did not answer in time; try again shortly."),
+    "invalid-token": N_("The access token is not valid; sign in again."),
     "insufficient-points": N_("You do not have enough points for this."),
     "out-of-stock": N_("None are left."),
     "limit-reached": N_("You have reached the limit for this reward."),
@@ -151,6 +153,7 @@ CATALOGUED_TITLES = (
     N_("Voucher not valid"),
     N_("Points unavailable"),
     N_("Upstream timeout"),
+    N_("Invalid token"),
 )
 CATALOGUED_FIELD_MESSAGES = (
     N_("Missing data for required field."),
@@ -232,9 +235,14 @@ def problem_response(problem: Problem) -> Response:
     return response
 
 
-def problem_bytes(status: int, kind: str, detail: str) -> bytes:
-    """The body of a problem, for code that answers without Flask (the gateway's proxy)."""
-    return json.dumps(Problem(status, kind, detail).to_dict()).encode()
+def problem_bytes(
+    status: int, kind: str, detail: str, accept_language: str | None = None
+) -> tuple[bytes, str]:
+    """The body of a problem in the language ``accept_language`` asks for, and that
+    language's tag, for code that answers without Flask (the gateway's forwarder)."""
+    locale = negotiate(accept_language, API_DEFAULT)
+    body = localized(Problem(status, kind, detail).to_dict(), kind, locale)
+    return json.dumps(body).encode(), LANGUAGE_TAGS[locale]
 
 
 _HTTP_KINDS = {

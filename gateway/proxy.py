@@ -182,7 +182,9 @@ class _Answerer:
     def problem(
         self, status: int, kind: str, detail: str, extra: tuple[tuple[str, str], ...] = ()
     ) -> Iterable[bytes]:
-        body = problem_bytes(status, kind, detail)
+        body, language = problem_bytes(
+            status, kind, detail, self.environ.get("HTTP_ACCEPT_LANGUAGE")
+        )
         log_access(
             self.environ.get("REQUEST_METHOD", ""),
             self.path,
@@ -195,6 +197,8 @@ class _Answerer:
             [
                 ("Content-Type", PROBLEM_MEDIA_TYPE),
                 ("Content-Length", str(len(body))),
+                ("Content-Language", language),
+                ("Vary", "Accept-Language"),
                 ("X-Request-ID", self.request_id),
                 *extra,
             ],

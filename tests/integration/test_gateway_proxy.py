@@ -85,6 +85,27 @@ def test_forged_token_is_refused_before_forwarding(make_token):
     app.extensions["database"].engine.dispose()
 
 
+def test_the_forwarders_own_problems_speak_the_callers_language(auth_header):
+    app = gateway_with(REWARDS_URL=f"http://127.0.0.1:{closed_port()}", MAX_CONTENT_LENGTH="10")
+    client = app.test_client()
+    chinese = {"Accept-Language": "zh-CN,zh;q=0.9,en;q=0.5"}
+    unreachable = client.get("/api/v1/rewards", headers={**auth_header(), **chinese})
+    assert unreachable.status_code == 503
+    assert unreachable.json["detail"] == "服务暂时不可用，请稍后再试。"
+    assert unreachable.headers["Content-Language"] == "zh-CN"
+    assert unreachable.headers["Vary"] == "Accept-Language"
+    forged = client.get("/api/v1/rewards", headers={"Authorization": "Bearer x.y.z", **chinese})
+    assert (forged.status_code, forged.json["title"]) == (401, "登录凭证无效")
+    assert forged.json["detail"] == "登录凭证无效，请重新登录。"
+    too_big = client.post("/api/v1/rewards", data=b"x" * 11, headers=chinese)
+    assert (too_big.status_code, too_big.json["detail"]) == (413, "请求内容过大。")
+    # no Accept-Language: the API's default, English, with the service's name in it
+    english = client.get("/api/v1/rewards", headers=auth_header())
+    assert english.json["detail"] == "The rewards service is unavailable; try again shortly."
+    assert english.headers["Content-Language"] == "en"
+    app.extensions["database"].engine.dispose()
+
+
 def test_login_limit_per_address():
     app = gateway_with(LOGIN_LIMIT_PER_ADDRESS="3", LOGIN_FREE_GUESSES="100")
     client = app.test_client()
