@@ -10,14 +10,17 @@ import segno
 from fpdf import FPDF
 
 
-def render_record_pdf(record: dict[str, Any], font_file: str | None = None) -> bytes:
-    """A4 pages: the holder, issuer, number, totals, entries and the QR code.
+def render_record_pdf(
+    record: dict[str, Any], words: dict[str, str], font_file: str | None = None
+) -> bytes:
+    """A4 pages: the holder, issuer, number, totals, entries and the QR code, labelled with
+    ``words`` (services/volunteers/api/record_words.py, in the reader's language).
 
     The PDF core fonts cover Latin-1 only; set PDF_FONT_FILE to a TrueType font
     with the needed glyphs (CJK names, for example) and it is embedded instead.
     """
     pdf = FPDF(format="A4")
-    pdf.set_title(f"Service record {record['record_number']}")
+    pdf.set_title(f"{words['title']} {record['record_number']}")
     pdf.set_creator("civic-points volunteers")
     if font_file:
         pdf.add_font("record", "", font_file)
@@ -33,16 +36,19 @@ def render_record_pdf(record: dict[str, Any], font_file: str | None = None) -> b
 
     pdf.add_page()
     pdf.set_font(family, size=18)
-    pdf.cell(0, 10, text("Volunteer service record"), new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(0, 10, text(words["title"]), new_x="LMARGIN", new_y="NEXT")
     pdf.set_font(family, size=12)
     issuer = record["issuing_organization"]
     lines = [
         record["holder_name"] or "",
-        f"Issued by {issuer['name'] if issuer else 'the district'}",
-        f"Record number {record['record_number']}",
-        f"Issued {record['issued_at'].strftime('%Y-%m-%d %H:%M UTC')}",
-        f"Total {record['total_hours']:.2f} hours ({record['total_minutes']} minutes, "
-        f"{record['entry_count']} approved entries)",
+        words["issued_by"].format(issuer=issuer["name"] if issuer else words["the_district"]),
+        words["record_number"].format(number=record["record_number"]),
+        words["issued"].format(when=record["issued_at"].strftime("%Y-%m-%d %H:%M UTC")),
+        words["total"].format(
+            hours=f"{record['total_hours']:.2f}",
+            minutes=record["total_minutes"],
+            entries=record["entry_count"],
+        ),
     ]
     for line in lines:
         pdf.cell(120, 7, text(line), new_x="LMARGIN", new_y="NEXT")
@@ -52,19 +58,23 @@ def render_record_pdf(record: dict[str, Any], font_file: str | None = None) -> b
     pdf.image(qr, x=150, y=12, w=45, h=45)
     pdf.set_y(62)
     pdf.set_font(family, size=10)
-    _entries_table(pdf, record["entries"], text)
+    _entries_table(pdf, record["entries"], words, text)
     pdf.ln(4)
     pdf.set_font(family, size=8)
-    pdf.multi_cell(0, 4, text(f"Verify: {record['verification_url']}"))
+    pdf.multi_cell(0, 4, text(words["verify_at"].format(url=record["verification_url"])))
     return bytes(pdf.output())
 
 
-def _entries_table(pdf: FPDF, entries: list[dict[str, Any]], text: Callable[[Any], str]) -> None:
+def _entries_table(
+    pdf: FPDF,
+    entries: list[dict[str, Any]],
+    words: dict[str, str],
+    text: Callable[[Any], str],
+) -> None:
     widths = (28, 62, 55, 20, 25)
-    for header, width in zip(
-        ("Date", "Organisation", "Activity", "Minutes", "Approved by"), widths, strict=True
-    ):
-        pdf.cell(width, 7, text(header), border="B")
+    headers = ("date", "organisation", "activity", "minutes", "approved_by")
+    for header, width in zip(headers, widths, strict=True):
+        pdf.cell(width, 7, text(words[header]), border="B")
     pdf.ln()
     for entry in entries:
         cells = (

@@ -12,6 +12,7 @@ from common.app import session
 from common.auth import current_principal, require_auth
 from common.transaction import transactional
 from services.volunteers.api import Instant
+from services.volunteers.api.record_words import language_tag, reader_locale, words
 from services.volunteers.api.routing import routes
 from services.volunteers.config import config
 from services.volunteers.usecases import records
@@ -88,8 +89,8 @@ def _qr_svg(url: str) -> str:
 
 
 PAGE = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8">
-<title>Service record {{ r.record_number }}</title>
+<html lang="{{ lang }}"><head><meta charset="utf-8">
+<title>{{ w.title }} {{ r.record_number }}</title>
 <style>
  body { font-family: system-ui, sans-serif; margin: 2rem auto; max-width: 48rem; color: #111; }
  header { display: flex; justify-content: space-between; align-items: flex-start; }
@@ -101,19 +102,21 @@ PAGE = """<!doctype html>
 <body>
 <header>
  <div>
-  <h1>Volunteer service record</h1>
+  <h1>{{ w.title }}</h1>
   <p><strong>{{ r.holder_name }}</strong></p>
-  <p>Issued by {{ r.issuing_organization.name if r.issuing_organization else "the district" }}</p>
-  <p>Record number <strong>{{ r.record_number }}</strong><br>
-     <span class="muted">Issued {{ r.issued_at.strftime("%Y-%m-%d %H:%M UTC") }}</span></p>
+  <p>{{ w.issued_by.format(issuer=r.issuing_organization.name
+        if r.issuing_organization else w.the_district) }}</p>
+  <p>{{ w.record_number.format(number=r.record_number) }}<br>
+     <span class="muted">{{ w.issued.format(when=r.issued_at.strftime("%Y-%m-%d %H:%M UTC")) }}
+     </span></p>
  </div>
- <figure>{{ qr | safe }}<figcaption class="muted">Scan to verify</figcaption></figure>
+ <figure>{{ qr | safe }}<figcaption class="muted">{{ w.scan }}</figcaption></figure>
 </header>
-<p>Total: <strong>{{ "%.2f"|format(r.total_hours) }} hours</strong>
-   ({{ r.total_minutes }} minutes in {{ r.entry_count }} approved entries)</p>
+<p><strong>{{ w.total.format(hours="%.2f"|format(r.total_hours), minutes=r.total_minutes,
+   entries=r.entry_count) }}</strong></p>
 <table>
- <thead><tr><th>Date</th><th>Organisation</th><th>Activity</th><th class="n">Minutes</th>
-  <th>Approved by</th></tr></thead>
+ <thead><tr><th>{{ w.date }}</th><th>{{ w.organisation }}</th><th>{{ w.activity }}</th>
+  <th class="n">{{ w.minutes }}</th><th>{{ w.approved_by }}</th></tr></thead>
  <tbody>
  {% for e in r.entries %}
   <tr><td>{{ e.date.isoformat() }}</td><td>{{ e.organization_name }}</td>
@@ -122,20 +125,31 @@ PAGE = """<!doctype html>
  {% endfor %}
  </tbody>
 </table>
-<p class="muted">Verify at {{ r.verification_url }}</p>
-<p class="noprint"><button onclick="window.print()">Print</button></p>
+<p class="muted">{{ w.verify_at.format(url=r.verification_url) }}</p>
+<p class="noprint"><button onclick="window.print()">{{ w.print }}</button></p>
 </body></html>
 """
 
 VERIFIED_PAGE = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Service record {{ v.record_number }}</title>
+<html lang="{{ lang }}"><head><meta charset="utf-8">
+<title>{{ w.genuine.format(number=v.record_number) }}</title>
 </head><body style="font-family: system-ui, sans-serif; margin: 2rem;">
-<h1>Service record {{ v.record_number }} is genuine</h1>
-<p>Issued to {{ v.holder_name }}.</p>
-<p>{{ "%.2f"|format(v.total_hours) }} hours ({{ v.total_minutes }} minutes) in
-{{ v.entry_count }} approved entries, as issued on {{ v.issued_at.strftime("%Y-%m-%d") }}.</p>
+<h1>{{ w.genuine.format(number=v.record_number) }}</h1>
+<p>{{ w.issued_to.format(holder=v.holder_name) }}</p>
+<p>{{ w.verified_totals.format(hours="%.2f"|format(v.total_hours), minutes=v.total_minutes,
+   entries=v.entry_count, date=v.issued_at.strftime("%Y-%m-%d")) }}</p>
 </body></html>
 """
+
+
+def _page(template: str, **values: Any) -> Response:
+    """``template`` in the reader's language, with ``values``."""
+    locale = reader_locale()
+    html = render_template_string(template, w=words(locale), lang=language_tag(locale), **values)
+    response = Response(html, mimetype="text/html")
+    response.headers["Content-Language"] = language_tag(locale)
+    response.vary.add("Accept-Language")
+    return response
 
 
 # the first look at one's record gives it its number, so these reads may write
@@ -157,8 +171,7 @@ def my_service_record() -> dict[str, Any]:
 def my_service_record_page() -> Response:
     """Your service record as a printable page, with a QR code to verify it"""
     record = records.service_record(session(), current_principal(), config())
-    html = render_template_string(PAGE, r=record, qr=_qr_svg(record["verification_url"]))
-    return Response(html, mimetype="text/html")
+    return _page(PAGE, r=record, qr=_qr_svg(record["verification_url"]))
 
 
 @blp.get("/me/service-record/pdf")
@@ -170,8 +183,12 @@ def my_service_record_pdf() -> Response:
     from services.volunteers.adapters.pdf import render_record_pdf
 
     record = records.service_record(session(), current_principal(), config())
-    data = render_record_pdf(record, config().pdf_font_file)
+    font_file = config().pdf_font_file
+    locale = reader_locale(can_print_chinese=font_file is not None)
+    data = render_record_pdf(record, words(locale), font_file)
     response = Response(data, mimetype="application/pdf")
+    response.headers["Content-Language"] = language_tag(locale)
+    response.vary.add("Accept-Language")
     response.headers["Content-Disposition"] = (
         f'inline; filename="service-record-{record["record_number"]}.pdf"'
     )
@@ -185,5 +202,5 @@ def verify_record(check: records.RecordCheck, record_number: str) -> Any:
     """Public: confirm a printed record's totals and holder (masked); an altered one fails"""
     result = records.verify_record(session(), record_number, check, config())
     if request.accept_mimetypes.best_match(["application/json", "text/html"]) == "text/html":
-        return Response(render_template_string(VERIFIED_PAGE, v=result), mimetype="text/html")
+        return _page(VERIFIED_PAGE, v=result)
     return result

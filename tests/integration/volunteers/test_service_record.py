@@ -96,7 +96,7 @@ def test_verification_confirms_totals_and_a_changed_number_fails(client, world):
 
     html = client.get(f"{path}?{urlencode(query)}", headers={"Accept": "text/html"})
     assert html.status_code == 200 and html.mimetype == "text/html"
-    assert "genuine" in html.get_data(as_text=True)
+    assert "真实有效" in html.get_data(as_text=True)  # Chinese first (Accept-Language: none)
 
 
 def test_printable_page_and_pdf(client, world):
@@ -116,6 +116,26 @@ def test_printable_page_and_pdf(client, world):
     assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
     assert pdf.data.startswith(b"%PDF")
     assert client.get("/api/v1/me/service-record/pdf").status_code == 401
+
+
+def test_the_record_is_read_in_chinese_unless_english_is_asked_for(client, world):
+    approved_hours(client, world, [60])
+    english = {**world.member.headers, "Accept-Language": "en"}
+    page = client.get("/api/v1/me/service-record/print", headers=world.member.headers)
+    assert page.headers["Content-Language"] == "zh-CN"
+    text = page.get_data(as_text=True)
+    assert '<html lang="zh-CN">' in text and "志愿服务记录" in text and "扫码核验" in text
+    assert "合计 1.00 小时（1 条已审核记录，共 60 分钟）" in text
+    page = client.get("/api/v1/me/service-record/print", headers=english)
+    assert page.headers["Content-Language"] == "en"
+    assert "Total 1.00 hours (60 minutes in 1 approved entries)" in page.get_data(as_text=True)
+    record = client.get("/api/v1/me/service-record", headers=world.member.headers).json
+    path, query = verification_path(record["verification_url"])
+    genuine = client.get(f"{path}?{urlencode(query)}", headers={"Accept": "text/html"})
+    assert f"服务记录 {record['record_number']} 真实有效" in genuine.get_data(as_text=True)
+    # the PDF core fonts print no Chinese: with no PDF_FONT_FILE the PDF is in English
+    pdf = client.get("/api/v1/me/service-record/pdf", headers=world.member.headers)
+    assert pdf.headers["Content-Language"] == "en"
 
 
 def test_empty_record(client, person):
@@ -146,7 +166,7 @@ def test_printed_issue_time_is_utc_whatever_the_database_time_zone(client, world
         sa.event.remove(engine, "connect", shanghai)
         engine.dispose()
     issued = datetime.fromisoformat(record["issued_at"])
-    printed = re.search(r"Issued (\d{4}-\d\d-\d\d \d\d:\d\d) UTC", page.get_data(as_text=True))
+    printed = re.search(r"(\d{4}-\d\d-\d\d \d\d:\d\d) UTC", page.get_data(as_text=True))
     assert printed is not None
     printed_at = datetime.strptime(printed.group(1), "%Y-%m-%d %H:%M").replace(tzinfo=UTC)
     assert abs(printed_at - issued) < timedelta(minutes=2)  # not 8 hours off

@@ -5,7 +5,13 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, date, datetime
 
+import pytest
+
+from devtools.fonts import find_cjk_font
 from services.volunteers.adapters.pdf import render_record_pdf
+from services.volunteers.api.record_words import words
+
+ENGLISH = words("en")
 
 
 def record(name: str) -> dict:
@@ -34,9 +40,19 @@ def record(name: str) -> dict:
 
 
 def test_a_cjk_name_with_core_fonts_still_renders():
-    data = render_record_pdf(record("王小明"))
+    data = render_record_pdf(record("王小明"), ENGLISH)
     assert data.startswith(b"%PDF") and data.rstrip().endswith(b"%%EOF")
 
 
 def test_a_latin_name():
-    assert render_record_pdf(record("Zoë O'Brien")).startswith(b"%PDF")
+    assert render_record_pdf(record("Zoë O'Brien"), ENGLISH).startswith(b"%PDF")
+
+
+def test_chinese_labels_with_a_cjk_font():
+    font = find_cjk_font()
+    if font is None:
+        pytest.fail("no CJK font on this machine: apt-get install fonts-noto-cjk")
+    chinese = words("zh_CN")
+    assert chinese["title"] == "志愿服务记录"
+    data = render_record_pdf(record("王小明"), chinese, font)
+    assert data.startswith(b"%PDF") and b"/FontFile" in data  # the font is embedded
