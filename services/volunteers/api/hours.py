@@ -61,6 +61,8 @@ class HoursQuery(PageArgs):
     status = fields.String(load_default=None, validate=validate.OneOf(HOURS_STATUSES))
     member_id = fields.UUID(load_default=None)
     organization_id = fields.UUID(load_default=None)
+    # a coordinator clearing the hours of one activity (a clean-up day's attendance)
+    activity_id = fields.UUID(load_default=None)
 
     @post_load
     def _query(self, data: dict[str, Any], **_: Any) -> hours.HoursQuery:

@@ -53,6 +53,7 @@ class HoursQuery(PageQuery):
     status: str | None = None
     member_id: uuid.UUID | None = None
     organization_id: uuid.UUID | None = None
+    activity_id: uuid.UUID | None = None
 
 
 def _served_for(db: Session, command: LogHours) -> tuple[uuid.UUID, Activity | None]:
@@ -172,6 +173,7 @@ def list_hours(db: Session, principal: Principal, query: HoursQuery) -> dict[str
         select,
         (HoursEntry.status, query.status),
         (HoursEntry.organization_id, query.organization_id),
+        (HoursEntry.activity_id, query.activity_id),
     )
     return page(db, select, query, HoursEntry.created_at, HoursEntry.id, descending=True)
 

@@ -261,3 +261,44 @@ def test_scope_reaches_every_level_below_and_every_listed_root(client, world, pe
     # the coordinator role without organisations acts nowhere
     nowhere = person(roles=["coordinator"])
     assert client.get("/api/v1/hours?status=approved", headers=nowhere.headers).json["items"] == []
+
+
+def test_a_coordinator_lists_the_hours_of_one_activity(client, world, person):
+    start = two_hours_ago() - timedelta(days=1)
+    activity = client.post(
+        "/api/v1/activities",
+        json={
+            "title": "Canal clean-up",
+            "organization_id": world.grid["id"],
+            "starts_at": iso(start),
+            "ends_at": iso(start + timedelta(hours=2)),
+            "capacity": 10,
+            "location": "East lock",
+        },
+        headers=world.coordinator.headers,
+    ).json
+    attendees = [world.member, person()]
+    for attendee in attendees:
+        attended = client.post(
+            "/api/v1/hours",
+            json={
+                "activity_id": activity["id"],
+                "member_id": str(attendee.id),
+                "started_at": activity["starts_at"],
+                "ended_at": activity["ends_at"],
+            },
+            headers=world.coordinator.headers,
+        )
+        assert attended.status_code == 201, attended.json
+    elsewhere = log(client, world.member, world.grid["id"], start - timedelta(days=1), minutes=60)
+    assert elsewhere.status_code == 201
+
+    query = f"/api/v1/hours?activity_id={activity['id']}&status=pending"
+    listed = client.get(query, headers=world.coordinator.headers).json["items"]
+    assert {entry["member_id"] for entry in listed} == {str(a.id) for a in attendees}
+    assert {entry["activity_id"] for entry in listed} == {activity["id"]}
+    # a member sees only their own, filtered the same way
+    mine = client.get(query, headers=world.member.headers).json["items"]
+    assert [entry["member_id"] for entry in mine] == [str(world.member.id)]
+    not_an_id = client.get("/api/v1/hours?activity_id=x", headers=world.member.headers)
+    assert not_an_id.status_code == 422
