@@ -19,6 +19,7 @@ from common.health import Check, health_blueprint
 from common.logs import REQUEST_ID_HEADER, clean_request_id, configure_logging, log_access
 from common.problems import register_error_handlers
 from common.reads import Reads
+from common.revocations import RevokedTokens
 from common.settings import Settings
 from common.tokens import TokenVerifier
 from common.validation import refuse_nul_characters
@@ -125,9 +126,13 @@ def build_app(
     database.init_app(app, settings.database_url)
     checks: dict[str, Check] = {"database": database.ping, "redis": redis.ping}
     app.extensions["readiness_checks"] = checks
-    auth.init_app(
-        app, TokenVerifier(settings.jwt_public_key, settings.jwt_issuer, settings.jwt_audience)
+    verifier = TokenVerifier(settings.jwt_public_key, settings.jwt_issuer, settings.jwt_audience)
+    verifier.revoked = RevokedTokens(
+        lambda: app.extensions["redis"],
+        window=settings.access_token_ttl,
+        refresh=float(settings.extra.get("TOKEN_REVOCATIONS_REFRESH", "1")),
     )
+    auth.init_app(app, verifier)
 
     api = Api(app, spec_kwargs={"servers": [{"url": "/"}]})
     api.spec.components.security_scheme(

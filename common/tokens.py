@@ -21,6 +21,8 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from common.revocations import RevokedTokens
+
 ALGORITHM = "EdDSA"
 
 
@@ -37,6 +39,7 @@ class Principal:
     roles: frozenset[str]
     organization_ids: tuple[uuid.UUID, ...]
     expires_at: float
+    issued_at_ms: int = 0  # milliseconds since the epoch (common/revocations.py)
 
     def has_role(self, *roles: str) -> bool:
         return bool(self.roles.intersection(roles))
@@ -79,7 +82,8 @@ class TokenSigner:
         ttl: int | None = None,
         now: float | None = None,
     ) -> str:
-        issued = int(now if now is not None else time.time())
+        moment = now if now is not None else time.time()
+        issued = int(moment)
         claims = {
             "iss": self.issuer,
             "aud": self.audience,
@@ -88,6 +92,8 @@ class TokenSigner:
             "roles": sorted(set(roles)),
             "orgs": [str(o) for o in organization_ids],
             "iat": issued,
+            # iat is whole seconds; revocations need the moment (common/revocations.py)
+            "iat_ms": int(moment * 1000),
             "exp": issued + (self.ttl if ttl is None else ttl),
             "jti": uuid.uuid4().hex,
         }
@@ -104,8 +110,16 @@ class TokenVerifier:
         self._cache: OrderedDict[str, Principal] = OrderedDict()
         self._cache_size = cache_size
         self._lock = threading.Lock()
+        # set by common.app: tokens revoked before they expire (common/revocations.py)
+        self.revoked: RevokedTokens | None = None
 
     def verify(self, token: str) -> Principal:
+        principal = self._checked(token)
+        if self.revoked is not None and self.revoked.revoked(principal.id, principal.issued_at_ms):
+            raise InvalidToken("it was revoked (roles changed or account deleted); sign in again")
+        return principal
+
+    def _checked(self, token: str) -> Principal:
         now = time.time()
         with self._lock:
             cached = self._cache.get(token)
@@ -137,6 +151,8 @@ class TokenVerifier:
                 roles=frozenset(claims.get("roles", [])),
                 organization_ids=tuple(uuid.UUID(o) for o in claims.get("orgs", [])),
                 expires_at=float(claims["exp"]),
+                # tokens signed before the claim existed: the start of their second
+                issued_at_ms=int(claims.get("iat_ms", int(claims["iat"]) * 1000)),
             )
         except (jwt.PyJWTError, ValueError, TypeError, KeyError) as exc:
             raise InvalidToken(str(exc)) from exc

@@ -146,7 +146,8 @@ def _app(name: str) -> Iterator[Any]:
     from suite import app as app_of_suite
 
     package = importlib.import_module(app_of_suite(name).package)
-    app = package.create_app({"TESTING": True})
+    # revocations read on every check, not once a second: a test sees its own at once
+    app = package.create_app({"TESTING": True, "TOKEN_REVOCATIONS_REFRESH": "0"})
     yield app
     app.extensions["database"].engine.dispose()
     app.extensions["redis"].close()

@@ -13,6 +13,7 @@ from common.auth import current_principal, require_auth, require_roles
 from common.pagination import PageArgs, page_of
 from common.transaction import transactional
 from gateway.adapters.models import DeletionRequest
+from gateway.api.revoking import revokes_tokens
 from gateway.usecases import deletion
 
 blp = Blueprint("deletion", __name__, url_prefix="/api/v1", description="Deleting an account")
@@ -55,8 +56,9 @@ def list_requests(args: dict[str, Any]) -> dict[str, Any]:
 
 @blp.post("/admin/deletion-requests/<uuid:request_id>/complete")
 @require_roles("admin")
-@transactional
 @blp.response(200, DeletionRequestSchema)
+@revokes_tokens(lambda request, kwargs: request.user_id)
+@transactional
 def complete(request_id: uuid.UUID) -> DeletionRequest:
     """Anonymise the member everywhere (admin): the name becomes a tombstone id"""
     return deletion.complete(session(), request_id, actor=current_principal().id)

@@ -14,6 +14,7 @@ from common.ratelimit import Limit, RateLimiter
 from common.tokens import TokenSigner
 from common.transaction import transactional, unit_of_work
 from gateway.adapters.models import User
+from gateway.api.revoking import revokes_tokens
 from gateway.api.schemas import (
     LoginSchema,
     RefreshSchema,
@@ -137,6 +138,7 @@ def me() -> User:
 @require_roles("admin")
 @blp.arguments(RolesSchema)
 @blp.response(200, UserSchema)
+@revokes_tokens(lambda user, kwargs: kwargs["user_id"])
 @transactional
 def set_roles(grant: RoleGrant, user_id: uuid.UUID) -> User:
     """Set a user's roles and the organisations a coordinator acts on (admin)"""

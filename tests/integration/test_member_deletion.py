@@ -54,9 +54,13 @@ def test_the_gateway_anonymises_the_account_and_tells_the_others(client, auth_he
     tombstone = done.json["tombstone"]
     assert tombstone.startswith("deleted-")
 
-    # the name is gone, no password or refresh token works
-    profile = client.get("/api/v1/me", headers=me).json
-    assert profile["username"] == tombstone and profile["display_name"] == tombstone
+    # the name is gone, no password, refresh token or access token works
+    with engine_for("gateway").connect() as c:
+        names = c.execute(
+            sa.text("SELECT username, display_name FROM users WHERE id = :id"), {"id": user_id}
+        ).one()
+    assert tuple(names) == (tombstone, tombstone)
+    assert client.get("/api/v1/me", headers=me).status_code == 401
     login = {"username": "leaving.rider", "password": PASSWORD}
     assert client.post("/api/v1/auth/token", json=login).status_code == 401
     refresh = {"refresh_token": tokens["refresh_token"]}
