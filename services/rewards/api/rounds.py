@@ -10,10 +10,12 @@ from flask_smorest import Blueprint
 
 from common.app import session
 from common.auth import require_auth
+from common.pagination import PageArgs, keyset_page, page_of
 from common.transaction import transactional
+from services.rewards.adapters.models import Round
 from services.rewards.adapters.runtime import config, points
 from services.rewards.api.context import actor
-from services.rewards.api.schemas import RoundIn, RoundOut
+from services.rewards.api.schemas import RoundIn, RoundOut, RoundSummaryOut
 from services.rewards.usecases import rounds
 from services.rewards.usecases.rounds import NewRound
 
@@ -29,6 +31,23 @@ def open_round(new: NewRound, reward_id: uuid.UUID) -> dict[str, Any]:
     """Announce a round: its rule, places, window and the hash of its lottery seed"""
     made = rounds.open_round(session(), actor(), reward_id, new, (config(), datetime.now(UTC)))
     return rounds.public(made)
+
+
+@blp.get("/rewards/<uuid:reward_id>/rounds")
+@require_auth
+@blp.arguments(PageArgs, location="query")
+@blp.response(200, page_of(RoundSummaryOut))
+def list_rounds(args: dict[str, Any], reward_id: uuid.UUID) -> dict[str, Any]:
+    """A reward's rounds, the latest window first: each one's rule, places and seed hash"""
+    found = keyset_page(
+        session(),
+        rounds.rounds_of(session(), reward_id),
+        args,
+        Round.opens_at,
+        Round.id,
+        descending=True,
+    )
+    return {**found, "items": [rounds.public(each) for each in found["items"]]}
 
 
 @blp.get("/rounds/<uuid:round_id>")

@@ -251,6 +251,14 @@ class RoundOut(Schema):
     closed_at = fields.DateTime(allow_none=True)
 
 
+class RoundSummaryOut(RoundOut):
+    """A round in a reward's list: its ranking, which names every applicant, is read from
+    ``GET /rounds/{id}``."""
+
+    class Meta:
+        exclude = ("ranking",)
+
+
 class ExportArgs(Schema):
     # "from" is a Python keyword: the field is named start and read from ?from=
     start = fields.AwareDateTime(load_default=None, data_key="from")

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from common.errors import Conflict, Invalid, NotFound
 from common.transaction import unit_of_work
-from services.rewards.adapters.models import Redemption, Round
+from services.rewards.adapters.models import Redemption, Reward, Round
 from services.rewards.adapters.points import HoldEnded, PointsClient
 from services.rewards.config import POINTS_HOLD_MAX_SECONDS, RewardsConfig
 from services.rewards.domain import redemptions as states
@@ -118,6 +118,17 @@ def get_round(session: Session, round_id: uuid.UUID) -> Round:
     if found is None:
         raise NotFound.of("round")
     return found
+
+
+def rounds_of(session: Session, reward_id: uuid.UUID) -> sa.Select[Round]:
+    """The reward's rounds, the latest window first (a 404 for an unknown reward)."""
+    if session.get(Reward, reward_id) is None:
+        raise NotFound.of("reward")
+    return (
+        sa.select(Round)
+        .where(Round.reward_id == reward_id)
+        .order_by(Round.opens_at.desc(), Round.id.desc())
+    )
 
 
 def close_round(

@@ -123,3 +123,29 @@ def test_a_round_needs_a_round_reward_a_known_rule_and_a_hold_within_30_days(
     assert client.post(url, json=far, headers=people.admin).status_code == 422
     _, member = people.member()
     assert client.post(url, json=body, headers=member).status_code == 403
+
+
+def test_a_rewards_rounds_are_listed_latest_first_without_their_rankings(
+    rewards, client, people, new_reward
+):
+    reward = new_reward(allocation="round", approvers_needed=1, name="Childcare place")
+    first = _open_round(client, people, reward["id"], places=2)
+    _end_window(first["id"])
+    with rewards.app_context():
+        assert jobs.close_rounds_now() == 1
+    second = _open_round(client, people, reward["id"], places=3)
+    _, member = people.member()
+    url = f"/api/v1/rewards/{reward['id']}/rounds"
+    listed = client.get(url, headers=member).json
+    assert [r["id"] for r in listed["items"]] == [second["id"], first["id"]]
+    latest, earlier = listed["items"]
+    assert (latest["status"], latest["seed"], latest["places"]) == ("open", None, 3)
+    assert earlier["status"] == "closed" and earlier["seed"] is not None
+    assert "ranking" not in earlier  # it names every applicant: GET /rounds/{id} has it
+    paged = client.get(f"{url}?limit=1", headers=member).json
+    rest = client.get(f"{url}?limit=1&cursor={paged['next_cursor']}", headers=member).json
+    assert [r["id"] for r in paged["items"] + rest["items"]] == [second["id"], first["id"]]
+    assert rest["next_cursor"] is None
+    unknown = client.get(f"/api/v1/rewards/{uuid.uuid4()}/rounds", headers=member)
+    assert unknown.status_code == 404
+    assert client.get(url).status_code == 401
