@@ -221,14 +221,17 @@ def localized(body: dict[str, Any], kind: str, locale: str) -> dict[str, Any]:
     return body
 
 
+def _in_language(problem: Problem, accept_language: str | None) -> tuple[dict[str, Any], str]:
+    """The problem's body in the language ``accept_language`` asks for, and its tag."""
+    locale = negotiate(accept_language, API_DEFAULT)
+    return localized(problem.to_dict(), problem.kind, locale), LANGUAGE_TAGS[locale]
+
+
 def problem_response(problem: Problem) -> Response:
-    body = problem.to_dict()
-    locale = API_DEFAULT
-    if has_request_context():
-        locale = negotiate(request.headers.get("Accept-Language"), API_DEFAULT)
-        body = localized(body, problem.kind, locale)
+    asked = request.headers.get("Accept-Language") if has_request_context() else None
+    body, language = _in_language(problem, asked)
     response = Response(json.dumps(body), status=problem.status, mimetype=PROBLEM_MEDIA_TYPE)
-    response.headers["Content-Language"] = LANGUAGE_TAGS[locale]
+    response.headers["Content-Language"] = language
     response.vary.add("Accept-Language")
     for name, value in problem.headers.items():
         response.headers[name] = value
@@ -240,9 +243,8 @@ def problem_bytes(
 ) -> tuple[bytes, str]:
     """The body of a problem in the language ``accept_language`` asks for, and that
     language's tag, for code that answers without Flask (the gateway's forwarder)."""
-    locale = negotiate(accept_language, API_DEFAULT)
-    body = localized(Problem(status, kind, detail).to_dict(), kind, locale)
-    return json.dumps(body).encode(), LANGUAGE_TAGS[locale]
+    body, language = _in_language(Problem(status, kind, detail), accept_language)
+    return json.dumps(body).encode(), language
 
 
 _HTTP_KINDS = {

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from flask import request
 
-from common.i18n import LANGUAGE_TAGS, N_, PAGE_DEFAULT, negotiate, translate
+from common.i18n import N_, PAGE_DEFAULT, negotiate, translate
 
 WORDS = {
     "title": N_("Volunteer service record"),
@@ -44,7 +44,3 @@ def reader_locale(*, can_print_chinese: bool = True) -> str:
 
 def words(locale: str) -> dict[str, str]:
     return {key: translate(message, locale) for key, message in WORDS.items()}
-
-
-def language_tag(locale: str) -> str:
-    return LANGUAGE_TAGS[locale]

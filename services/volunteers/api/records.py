@@ -10,9 +10,10 @@ from marshmallow import Schema, fields, post_load, validate
 
 from common.app import session
 from common.auth import current_principal, require_auth
+from common.i18n import LANGUAGE_TAGS
 from common.transaction import transactional
 from services.volunteers.api import Instant
-from services.volunteers.api.record_words import language_tag, reader_locale, words
+from services.volunteers.api.record_words import reader_locale, words
 from services.volunteers.api.routing import routes
 from services.volunteers.config import config
 from services.volunteers.usecases import records
@@ -145,9 +146,13 @@ VERIFIED_PAGE = """<!doctype html>
 def _page(template: str, **values: Any) -> Response:
     """``template`` in the reader's language, with ``values``."""
     locale = reader_locale()
-    html = render_template_string(template, w=words(locale), lang=language_tag(locale), **values)
-    response = Response(html, mimetype="text/html")
-    response.headers["Content-Language"] = language_tag(locale)
+    html = render_template_string(template, w=words(locale), lang=LANGUAGE_TAGS[locale], **values)
+    return _in_language(Response(html, mimetype="text/html"), locale)
+
+
+def _in_language(response: Response, locale: str) -> Response:
+    """``response``, saying its language and that it depends on the one asked for."""
+    response.headers["Content-Language"] = LANGUAGE_TAGS[locale]
     response.vary.add("Accept-Language")
     return response
 
@@ -186,9 +191,7 @@ def my_service_record_pdf() -> Response:
     font_file = config().pdf_font_file
     locale = reader_locale(can_print_chinese=font_file is not None)
     data = render_record_pdf(record, words(locale), font_file)
-    response = Response(data, mimetype="application/pdf")
-    response.headers["Content-Language"] = language_tag(locale)
-    response.vary.add("Accept-Language")
+    response = _in_language(Response(data, mimetype="application/pdf"), locale)
     response.headers["Content-Disposition"] = (
         f'inline; filename="service-record-{record["record_number"]}.pdf"'
     )
