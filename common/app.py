@@ -16,6 +16,7 @@ from webargs.flaskparser import FlaskParser
 from common import auth
 from common.db import Database, retry_on_dead_connection
 from common.health import Check, health_blueprint
+from common.hot_reads import REQUEST_ID_KEY, HotReads
 from common.logs import REQUEST_ID_HEADER, clean_request_id, configure_logging, log_access
 from common.problems import register_error_handlers
 from common.reads import Reads
@@ -86,6 +87,15 @@ class _App(Flask):
             self._sync[func] = sync
         return sync
 
+    hot_reads: HotReads | None = None
+
+    def wsgi_app(self, environ: Any, start_response: Any) -> Any:
+        if self.hot_reads is not None:
+            answered = self.hot_reads(environ, start_response)
+            if answered is not None:
+                return answered
+        return super().wsgi_app(environ, start_response)
+
     def dispatch_request(self) -> Any:
         database: Database = self.extensions["database"]
         return retry_on_dead_connection(database, lambda: Flask.dispatch_request(self))
@@ -141,6 +151,7 @@ def build_app(
     for blueprint in api_blueprints:
         api.register_blueprint(blueprint)
     app.extensions["civic_api"] = api
+    app.hot_reads = HotReads(app, verifier)
     app.register_blueprint(health_blueprint())
     app.before_request(refuse_nul_characters)
     register_error_handlers(app)
@@ -150,14 +161,10 @@ def build_app(
     return app
 
 
-# the header as WSGI names it: read from the environ, not through werkzeug's header view
-_REQUEST_ID_KEY = "HTTP_" + REQUEST_ID_HEADER.upper().replace("-", "_")
-
-
 def _install_request_id(app: Flask) -> None:
     @app.before_request
     def _start() -> None:
-        g.request_id = clean_request_id(request.environ.get(_REQUEST_ID_KEY))
+        g.request_id = clean_request_id(request.environ.get(REQUEST_ID_KEY))
         g.started = time.perf_counter()
 
     @app.after_request

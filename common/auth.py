@@ -15,6 +15,10 @@ from common.tokens import InvalidToken, Principal, TokenVerifier, bearer_token
 F = TypeVar("F", bound=Callable[..., Any])
 
 _UNAUTHENTICATED = {"WWW-Authenticate": 'Bearer realm="civic"'}
+# set on a view that lets in fewer callers than a valid token does (roles, the service
+# token; functools.wraps carries it to the decorators above):
+# common/hot_reads.py refuses to answer such a view before Flask
+NARROWS_CALLERS = "_narrows_callers"
 
 
 def init_app(app: Flask, verifier: TokenVerifier) -> None:
@@ -66,6 +70,7 @@ def require_roles(*roles: str) -> Callable[[F], F]:
                 )
             return view(*args, **kwargs)
 
+        setattr(wrapper, NARROWS_CALLERS, True)
         return cast(F, wrapper)
 
     return decorator
@@ -87,4 +92,5 @@ def require_service(view: F) -> F:
             raise Problem(401, "unauthorized", "This internal endpoint needs a service credential.")
         return view(*args, **kwargs)
 
+    setattr(wrapper, NARROWS_CALLERS, True)
     return cast(F, wrapper)

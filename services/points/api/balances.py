@@ -16,6 +16,7 @@ from common.auth import current_principal, require_auth, require_roles
 from common.db import needs_transaction
 from common.dumping import answer
 from common.errors import Forbidden
+from common.hot_reads import hot_read
 from common.pagination import PageArgs, decode_cursor, page
 from services.points.api.schemas import (
     BalanceSchema,
@@ -68,6 +69,7 @@ def _aware(value: str) -> datetime:
 @require_auth
 @blp.arguments(MemberQuery, location="query")
 @blp.response(200, BalanceSchema)
+@hot_read(MemberQuery)
 def balance(args: dict[str, Any]) -> Response:
     """The caller's points (admins may ask for any member's)"""
     found = accounts.read_balance(reads(), _whose(args["member_id"]), config())
@@ -78,6 +80,7 @@ def balance(args: dict[str, Any]) -> Response:
 @require_auth
 @blp.arguments(TransactionQuery, location="query")
 @blp.response(200, TransactionPage)
+@hot_read(TransactionQuery)
 def transactions(args: dict[str, Any]) -> Response:
     """The caller's transfers, newest first (admins may ask for any member's)"""
     member_id = _whose(args["member_id"])

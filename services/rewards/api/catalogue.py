@@ -12,6 +12,7 @@ from flask_smorest import Blueprint
 from common.app import reads, session
 from common.auth import require_auth
 from common.dumping import dumper, json_template
+from common.hot_reads import hot_read
 from common.pagination import decode_cursor, page, page_of
 from common.transaction import transactional
 from services.rewards.adapters.models import Reward
@@ -49,6 +50,7 @@ def reward_view(
 @require_auth
 @blp.arguments(CatalogueArgs, location="query")
 @blp.response(200, RewardPage)
+@hot_read(CatalogueArgs)
 def list_rewards(args: dict[str, Any]) -> Response:
     """The rewards, cheapest first, each saying whether the caller may ask for it"""
     after = decode_cursor(args["cursor"], int, uuid.UUID)

@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import functools
 
-from flask import request
 from werkzeug.datastructures import LanguageAccept
 from werkzeug.http import parse_accept_header
 
 from common.auth import current_principal
+from common.hot_reads import request_environ
 from services.rewards.usecases.actors import Actor
 
 
 def actor() -> Actor:
     """The caller (401 without a valid token), reading zh-CN unless they ask for English."""
     principal = current_principal()
-    language = _language(request.headers.get("Accept-Language"))
+    language = _language(request_environ().get("HTTP_ACCEPT_LANGUAGE"))
     return Actor(principal.id, frozenset(principal.roles), language)
 
 

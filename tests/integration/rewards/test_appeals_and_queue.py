@@ -10,6 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests.helpers.databases import engine_for
+from tests.helpers.standings import give_standing
 
 
 def _ask(client, member, reward_id, **body):
@@ -81,11 +82,7 @@ def test_the_pending_queue_filters_by_reward_category_community_and_age(
     goods = new_reward(category="goods", approvers_needed=1, name="Rice")
     community = uuid.uuid4()
     member_id, member = people.member()
-    with engine_for("rewards").begin() as connection:
-        connection.execute(
-            sa.text("INSERT INTO standings (member_id, home_community_id) VALUES (:m, :c)"),
-            {"m": member_id, "c": community},
-        )
+    give_standing(member_id, community=community)
     fund(member_id, 1000)
     old = _ask(client, member, flat["id"]).json["id"]
     new = _ask(client, member, goods["id"]).json["id"]

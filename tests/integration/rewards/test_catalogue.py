@@ -19,17 +19,7 @@ from services.rewards.api.catalogue import RewardPage, reward_view
 from services.rewards.usecases import catalogue
 from services.rewards.usecases.actors import Actor
 from tests.helpers.databases import engine_for
-
-
-def _standing(member_id: uuid.UUID, minutes: int, community: uuid.UUID | None = None) -> None:
-    with engine_for("rewards").begin() as connection:
-        connection.execute(
-            sa.text(
-                "INSERT INTO standings (member_id, lifetime_minutes, home_community_id) "
-                "VALUES (:m, :n, :c)"
-            ),
-            {"m": member_id, "n": minutes, "c": community},
-        )
+from tests.helpers.standings import give_standing
 
 
 def test_an_administrator_creates_edits_closes_and_opens_a_reward(client, people, new_reward):
@@ -114,7 +104,7 @@ def test_eligibility_is_read_from_the_local_standing_with_a_reason(client, peopl
     new_reward(name="Riders' check-up", category="health", eligibility={"roles_any": ["rider"]})
     new_reward(name="Local", category="goods", eligibility={"home_community_ids": [str(community)]})
     member_id, member = people.member()
-    _standing(member_id, 99 * 60, community)
+    give_standing(member_id, 99 * 60, community)
     items = {
         r["name"]: r
         for r in client.get("/api/v1/rewards", headers={**member, "Accept-Language": "en"}).json[
@@ -132,7 +122,7 @@ def test_eligibility_is_read_from_the_local_standing_with_a_reason(client, peopl
 def test_my_standing_shows_minutes_level_and_the_next_level(client, people):
     member_id, member = people.member()
     assert client.get("/api/v1/me/standing", headers=member).json["level"] == 0
-    _standing(member_id, 150 * 60)
+    give_standing(member_id, 150 * 60)
     standing = client.get("/api/v1/me/standing", headers=member).json
     assert standing["lifetime_minutes"] == 9000
     assert standing["level"] == 1
@@ -180,7 +170,7 @@ def test_the_list_answers_what_the_orm_path_answered(
             client.post(f"/api/v1/rewards/{made.json['id']}/close", headers=people.admin)
     member_id = uuid.uuid4()
     if minutes is not None:
-        _standing(member_id, minutes, home)
+        give_standing(member_id, minutes, home)
     headers = {
         "Authorization": f"Bearer {make_token(roles=roles, user_id=member_id)}",
         "Accept-Language": language,

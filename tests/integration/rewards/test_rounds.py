@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from services.rewards import jobs
 from services.rewards.domain import rounds as lottery
 from tests.helpers.databases import engine_for
+from tests.helpers.standings import give_standing
 
 
 def _open_round(client, people, reward_id, places, rule="service_hours"):
@@ -37,14 +38,6 @@ def _end_window(round_id) -> None:
         )
 
 
-def _give_minutes(member_id, minutes) -> None:
-    with engine_for("rewards").begin() as connection:
-        connection.execute(
-            sa.text("INSERT INTO standings (member_id, lifetime_minutes) VALUES (:m, :n)"),
-            {"m": member_id, "n": minutes},
-        )
-
-
 def test_10_places_30_applicants_by_the_rule_recomputed_from_public_data(
     rewards, client, people, new_reward, fund, balance
 ):
@@ -56,7 +49,7 @@ def test_10_places_30_applicants_by_the_rule_recomputed_from_public_data(
     for i in range(30):
         member_id, member = people.member()
         fund(member_id, 100)
-        _give_minutes(member_id, 600 * (i % 12))  # ties on purpose: the lottery decides
+        give_standing(member_id, 600 * (i % 12))  # ties on purpose: the lottery decides
         answer = client.post(
             "/api/v1/redemptions",
             json={"reward_id": reward["id"]},

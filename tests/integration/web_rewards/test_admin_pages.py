@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from tests.helpers.web_pages import place
 
@@ -63,7 +64,9 @@ def test_the_export_streams_a_csv_of_the_period(person, new_reward, fund):
     redemption = place(member, reward["id"], **CHILD)
     page = admin.text("/admin/export")
     assert 'src="/assets/export.js"' in page and "<script>" not in page
-    today = datetime.now(UTC).date()
+    # the export's dates are the district's (Asia/Shanghai): after 16:00 UTC its day is
+    # UTC's next one, and a redemption made then falls after a UTC "today"
+    today = datetime.now(ZoneInfo("Asia/Shanghai")).date()
     answer = admin.get(f"/admin/export.csv?from={today - timedelta(days=1)}&to={today}")
     assert answer.status_code == 200 and answer.mimetype == "text/csv"
     assert "attachment" in answer.headers["Content-Disposition"]
