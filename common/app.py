@@ -151,11 +151,13 @@ def build_app(
     for blueprint in api_blueprints:
         api.register_blueprint(blueprint)
     app.extensions["civic_api"] = api
-    app.hot_reads = HotReads(app, verifier)
     app.register_blueprint(health_blueprint())
     app.before_request(refuse_nul_characters)
     register_error_handlers(app)
     _install_request_id(app)
+    # after the plumbing's own hooks, which the fast path does itself: a hook added later
+    # (on_ready, an extension) turns it off (common/hot_reads.py)
+    app.hot_reads = HotReads(app, verifier)
     if on_ready is not None:
         on_ready(app)
     return app

@@ -18,6 +18,7 @@ them with Flask's for each hot read.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -34,6 +35,8 @@ if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+log = logging.getLogger(__name__)
 
 _MARK = "_hot_read_query"
 _ENVIRON = "hot_read_environ"  # on g while the fast path calls a view
@@ -65,6 +68,11 @@ class HotReads:
         self.verifier = verifier
         self.enabled = True
         self.targets: dict[str, _Target] = {}
+        # the request hooks the fast path stands in for (the request id, the access line,
+        # the NUL check, which a plain GET of a known path passes): checked again at the
+        # first call, when the app is complete
+        self._hooks = _request_hooks(app)
+        self._hooks_checked = False
         for rule in app.url_map.iter_rules():
             view = _marked(app.view_functions[rule.endpoint])
             if view is None:
@@ -83,6 +91,9 @@ class HotReads:
         target = self.targets.get(environ.get("PATH_INFO", ""))
         if target is None or not self.enabled or not _plain_get(environ):
             return None
+        if not self._hooks_checked:
+            self._check_hooks()
+            return self(environ, start_response)
         started = time.perf_counter()
         try:
             token = bearer_token(environ.get("HTTP_AUTHORIZATION"))
@@ -113,6 +124,33 @@ class HotReads:
             request_id,
         )
         return [body]
+
+    def _check_hooks(self) -> None:
+        """Turn the fast path off when the app has request hooks it would skip."""
+        added = set(_request_hooks(self.app)) - set(self._hooks)
+        if added:
+            self.enabled = False
+            log.warning(
+                "hot reads answered by Flask: the app has request hooks they would skip",
+                extra={"hooks": sorted(added)},
+            )
+        self._hooks_checked = True
+
+
+def _request_hooks(app: Flask) -> list[str]:
+    """Every hook Flask runs around a request, by kind and blueprint."""
+    registries: dict[str, dict[Any, list[Callable[..., Any]]]] = {
+        "before": app.before_request_funcs,
+        "after": app.after_request_funcs,
+        "teardown": app.teardown_request_funcs,
+        "url_value": app.url_value_preprocessors,
+    }
+    return [
+        f"{kind}:{blueprint}:{function.__module__}.{function.__qualname__}"
+        for kind, registry in registries.items()
+        for blueprint, functions in registry.items()
+        for function in functions
+    ]
 
 
 def request_environ() -> WSGIEnvironment:

@@ -123,3 +123,35 @@ def test_a_query_that_needs_an_argument_cannot_be_hot():
 
     with pytest.raises(ma.ValidationError):
         _app(blp)
+
+
+def test_a_request_hook_added_later_turns_the_fast_path_off(auth_header, caplog):
+    blp = Blueprint("hooked", __name__, url_prefix="/api/v1/hooked")
+
+    @blp.get("/")
+    @require_auth
+    @blp.arguments(_Query, location="query")
+    @hot_read(_Query)
+    def hooked(args: dict[str, int]) -> Response:
+        return jsonify(args)
+
+    def stamp(response: Response) -> Response:
+        response.headers["X-Stamped"] = "yes"
+        return response
+
+    app = build_app(
+        "rewards",
+        __name__,
+        {"TESTING": True},
+        api_blueprints=[blp],
+        on_ready=lambda app: app.after_request(stamp),
+    )
+    try:
+        with flask_requests(app) as built:
+            answer = app.test_client().get("/api/v1/hooked/", headers=auth_header())
+        assert built == ["/api/v1/hooked/"]
+        assert answer.headers["X-Stamped"] == "yes"
+        assert app.hot_reads.enabled is False
+        assert "request hooks" in caplog.text
+    finally:
+        app.extensions["database"].engine.dispose()
