@@ -11,9 +11,9 @@ from zoneinfo import ZoneInfo
 from PIL import Image
 from playwright.sync_api import Browser, expect
 
-from devtools.demo import District
+from devtools.demo import Account, District
 from devtools.suite import Suite
-from tests.helpers.browser import Screen, eventually
+from tests.helpers.browser import Screen, add_account, eventually
 from tests.helpers.gateway_client import Gateway
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -142,3 +142,50 @@ def test_a_rider_without_a_position_says_where_they_are(
         assert not screen.errors, screen.errors
     finally:
         screen.close()
+
+
+def test_a_second_rider_at_the_same_hazard_says_me_too(
+    phone: Screen, browser: Browser, suite: Suite, district: District, make_token
+) -> None:
+    first = phone.sign_in(district.accounts["rider"])
+    first.goto("/reports/new")
+    first.get_by_role("radio", name="消防通道堵塞").check()
+    expect(first.locator("#where-status")).to_contain_text("已获取位置")
+    first.get_by_role("button", name="③ 发送上报").click()
+    first.wait_for_url(re.compile(r"/reports/[0-9a-f-]{36}$"))
+
+    admin = make_token(roles=["member", "admin"], username="seed")
+    second_rider = add_account(Gateway(suite.url()), admin, Account("rider2", "刘二骑", ("rider",)))
+    second = Screen(browser, suite.url(), "phone")  # standing where the first one stood
+    try:
+        page = second.sign_in(second_rider)
+        page.goto("/reports/new")
+        page.get_by_role("radio", name="消防通道堵塞").check()
+        nearby = page.locator("#nearby")
+        expect(nearby).to_contain_text("附近已有人报告")
+        expect(nearby.locator("#nearby-list li")).to_have_count(1)
+        expect(nearby.locator("#nearby-list li")).to_contain_text("米")
+        second.check("report-me-too")
+        second.context.set_offline(True)  # no signal: the button says so and comes back
+        nearby.get_by_role("button", name="我也遇到了").click()
+        expect(page.locator("#form-status")).to_contain_text("有信号后请再点一次")
+        second.context.set_offline(False)
+        nearby.get_by_role("button", name="我也遇到了").click()
+        page.wait_for_url(re.compile(r"/reports$"))
+        expect(page.locator(".flash-success")).to_contain_text("您已关注此报告")
+
+        # once is enough: the same hazard now says so instead of offering the button
+        page.goto("/reports/new")
+        page.get_by_role("radio", name="消防通道堵塞").check()
+        expect(nearby.locator("#nearby-list li")).to_contain_text("您已关注此报告")
+        expect(nearby.get_by_role("button", name="我也遇到了")).to_have_count(0)
+        assert not second.errors, second.errors
+    finally:
+        second.close()
+
+    # the first rider sees one more who met it, and no name
+    first.goto("/reports/new")
+    first.get_by_role("radio", name="消防通道堵塞").check()
+    row = first.locator("#nearby-list li")
+    expect(row).to_contain_text("另有 1 人也遇到了")
+    expect(row).not_to_contain_text("刘二骑")

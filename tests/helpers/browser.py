@@ -11,7 +11,7 @@ from typing import Any
 
 from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page
 
-from devtools.demo import Account, District, seed
+from devtools.demo import Account, Call, District, Seeder, seed
 from devtools.suite import ROOT
 from tests.helpers.gateway_client import Gateway
 
@@ -22,12 +22,23 @@ SIZES = {"phone": (390, 844), "desk": (1280, 800)}
 HERE = {"latitude": 31.2311, "longitude": 121.4741, "accuracy": 15}
 
 
-def seed_through(gateway: Gateway, admin_token: str) -> District:
+def _caller(gateway: Gateway) -> Call:
+    """The demo's way to call the API (devtools.demo.Call), through ``gateway``."""
+
     def call(method: str, path: str, body: Any, token: str | None) -> tuple[int, Any]:
         answer = gateway.call(method, "/api/v1" + path, body, token=token or "")
         return answer.status, answer.json if answer.body else None
 
-    return seed(call, admin_token)
+    return call
+
+
+def seed_through(gateway: Gateway, admin_token: str) -> District:
+    return seed(_caller(gateway), admin_token)
+
+
+def add_account(gateway: Gateway, admin_token: str, account: Account) -> Account:
+    """One more account beside the demo district's, with its roles."""
+    return Seeder(_caller(gateway), admin_token).account(account, [])
 
 
 class Screen:

@@ -28,8 +28,25 @@
     }, refused, { enableHighAccuracy: true, timeout: 10000, maximumAge: 60000 });
   }
 
-  // "Me too": open reports of the chosen kind near the position, each with a plain form
-  // that follows it instead of filing the same hazard again
+  // "Me too": follow the report instead of filing the same hazard again. Not a form of its
+  // own: it would sit inside the report form, and nested forms are not HTML (a browser
+  // may send the report form, or nothing). The answer is a redirect whose flash says how
+  // it went; it is not followed here, so the flash is still there for "my reports".
+  function follow(section, form, item, button) {
+    const body = new FormData();
+    body.append("csrf_token", form.elements.csrf_token.value);
+    button.disabled = true;
+    fetch(item.follow_url, { method: "POST", body: body, credentials: "same-origin", redirect: "manual" })
+      .then(function () { window.location.assign(section.dataset.mine); })
+      .catch(function () {
+        button.disabled = false;
+        const status = document.getElementById("form-status");
+        status.className = "error";
+        status.textContent = section.dataset.offline;
+      });
+  }
+
+  // open reports of the chosen kind near the position, each with its "Me too"
   function nearbyRow(section, form, item) {
     const row = document.createElement("li");
     const what = document.createElement("span");
@@ -44,20 +61,12 @@
       row.appendChild(note);
       return row;
     }
-    const follow = document.createElement("form");
-    follow.method = "post";
-    follow.action = item.follow_url;
-    const token = document.createElement("input");
-    token.type = "hidden";
-    token.name = "csrf_token";
-    token.value = form.elements.csrf_token.value;
     const button = document.createElement("button");
-    button.type = "submit";
+    button.type = "button";
     button.className = "button";
     button.textContent = section.dataset.meToo;
-    follow.appendChild(token);
-    follow.appendChild(button);
-    row.appendChild(follow);
+    button.addEventListener("click", function () { follow(section, form, item, button); });
+    row.appendChild(button);
     return row;
   }
 
