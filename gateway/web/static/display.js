@@ -14,7 +14,8 @@ document.addEventListener("DOMContentLoaded", function () {
       .then(function (response) { return response.ok ? response.json() : Promise.reject(response.status); })
       .then(function (answer) {
         image.src = holder.dataset.image + "?v=" + encodeURIComponent(answer.code);
-        code.textContent = answer.code;
+        // six digits to type, in two groups of three as people read them out
+        code.textContent = answer.short_code.slice(0, 3) + " " + answer.short_code.slice(3);
         until.textContent = new Date(answer.expires_at).toLocaleTimeString();
         const wait = Math.max(5000, new Date(answer.expires_at).getTime() - Date.now() - 5000);
         window.setTimeout(refresh, Math.min(wait, 60000));

@@ -112,7 +112,10 @@ def code(station_id: uuid.UUID) -> ResponseReturnValue:
     answer = api.call("GET", f"/stations/{station_id}/code")
     if not answer.ok:
         return jsonify(detail=problem_message(answer)), answer.status
-    return jsonify(code=answer.body["code"], expires_at=answer.body["expires_at"])
+    body = answer.body
+    return jsonify(
+        code=body["code"], short_code=body["short_code"], expires_at=body["expires_at"]
+    )
 
 
 @blp.get("/stations/<uuid:station_id>/code.svg")

@@ -10,7 +10,7 @@ import segno
 from flask import Response
 from marshmallow import Schema, fields, post_load, validate
 
-from common.app import session
+from common.app import redis_client, session
 from common.auth import current_principal, require_auth, require_roles
 from common.pagination import page_of
 from common.transaction import transactional
@@ -28,6 +28,9 @@ blp = routes("checkins", __name__, url_prefix="/api/v1", description="Station ch
 class CodeOut(Schema):
     station_id = fields.UUID()
     code = fields.String()
+    short_code = fields.String(
+        metadata={"description": "the same code as six digits, to type where a phone cannot scan"}
+    )
     expires_at = fields.DateTime()
     qr_payload = fields.String(
         metadata={"description": "what the QR code holds: civic-checkin:<station_id>:<code>"}
@@ -40,7 +43,10 @@ class CheckinIn(Schema):
     code = fields.String(
         required=True,
         validate=validate.Length(min=1, max=200),
-        metadata={"description": "the station's code, or the whole scanned QR payload"},
+        metadata={
+            "description": "the station's code, its six digits as typed, or the whole scanned "
+            "QR payload"
+        },
     )
     lat = fields.Float(required=True, validate=validate.Range(min=-90, max=90))
     lng = fields.Float(required=True, validate=validate.Range(min=-180, max=180))
@@ -72,6 +78,7 @@ def station_code(station_id: uuid.UUID) -> dict[str, Any]:
     return {
         "station_id": station_id,
         "code": code.code,
+        "short_code": code.short_code,
         "expires_at": code.expires_at,
         "qr_payload": qr_payload(station_id, code.code),
         "qr_svg_url": f"/api/v1/stations/{station_id}/code.svg",
@@ -101,7 +108,8 @@ def station_code_svg(station_id: uuid.UUID) -> Response:
 @blp.response(201, CheckinOut)
 def check_in(command: checkins.CheckIn) -> Checkin:
     """Check in at a station with its current code, from within its radius; once a day"""
-    return checkins.check_in(session(), current_principal(), command, config())
+    guesses = checkins.short_code_guesses(redis_client())
+    return checkins.check_in(session(), current_principal(), command, config(), guesses)
 
 
 @blp.get("/checkins")

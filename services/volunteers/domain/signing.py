@@ -28,10 +28,15 @@ def _mac(key: bytes, message: str, length: int = 16) -> str:
     return base64.urlsafe_b64encode(digest).decode().rstrip("=")
 
 
+SHORT_CODE_DIGITS = 6
+
+
 @dataclass(frozen=True)
 class StationCode:
     code: str
     expires_at: datetime
+    # the same code to type by hand: six digits, for a phone that cannot scan
+    short_code: str
 
 
 def issue_station_code(key: bytes, station_id: uuid.UUID, now: float, ttl: int) -> StationCode:
@@ -40,12 +45,31 @@ def issue_station_code(key: bytes, station_id: uuid.UUID, now: float, ttl: int) 
     window = int(now // ttl)
     expires = (window + 2) * ttl
     code = f"{CODE_VERSION}.{expires}.{_mac(key, f'checkin:{station_id}:{expires}')}"
-    return StationCode(code, datetime.fromtimestamp(expires, UTC))
+    return StationCode(
+        code, datetime.fromtimestamp(expires, UTC), _short_code(key, station_id, expires)
+    )
+
+
+def _short_code(key: bytes, station_id: uuid.UUID, expires: int) -> str:
+    digest = hmac.new(key, f"checkin-short:{station_id}:{expires}".encode(), "sha256").digest()
+    return f"{int.from_bytes(digest[:8], 'big') % 10**SHORT_CODE_DIGITS:0{SHORT_CODE_DIGITS}d}"
+
+
+def short_code_typed(code: str) -> str | None:
+    """The six digits of a typed short code ("482 913" as shown), or None when ``code`` is
+    not one."""
+    digits = "".join(code.split())
+    if len(digits) == SHORT_CODE_DIGITS and digits.isascii() and digits.isdigit():
+        return digits
+    return None
 
 
 def check_station_code(key: bytes, station_id: uuid.UUID, code: str, now: float, ttl: int) -> int:
     """The code's expiry (unix seconds, which names the code) when ``code`` is a current code
-    of the station; else :class:`Invalid`."""
+    of the station, signed or short; else :class:`Invalid`."""
+    typed = short_code_typed(code)
+    if typed is not None:
+        return _check_short_code(key, station_id, typed, now, ttl)
     parts = code.strip().split(".")
     # ASCII digits only: str.isdigit() also accepts "²", which int() refuses
     if (
@@ -67,6 +91,22 @@ def check_station_code(key: bytes, station_id: uuid.UUID, code: str, now: float,
     if expires > now + 2 * ttl:
         raise Invalid.field("code", "This code is not valid yet.", kind="invalid-code")
     return expires
+
+
+def _check_short_code(key: bytes, station_id: uuid.UUID, typed: str, now: float, ttl: int) -> int:
+    """A short code names no expiry: it is one of the two codes valid now (the current one and
+    the one before it, as for signed codes). Six digits can be guessed where a signature
+    cannot, which is why check-ins count wrong ones (usecases/checkins.py)."""
+    window = int(now // ttl)
+    matched = None
+    for expires in ((window + 1) * ttl, (window + 2) * ttl):
+        if hmac.compare_digest(_short_code(key, station_id, expires), typed):
+            matched = expires
+    if matched is None:
+        raise Invalid.field(
+            "code", "This is not the station's current code.", kind="invalid-code"
+        )
+    return matched
 
 
 def format_instant(moment: datetime) -> str:

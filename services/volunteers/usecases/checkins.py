@@ -7,15 +7,22 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
+from redis import Redis
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from common.errors import Conflict, Invalid
+from common.errors import Conflict, Invalid, TooMany
+from common.ratelimit import GuessCounter, Slowdown
 from common.tokens import Principal
 from services.volunteers.adapters.models import Checkin, Organization
 from services.volunteers.config import VolunteersConfig
 from services.volunteers.domain.geo import haversine_m
-from services.volunteers.domain.signing import StationCode, check_station_code, issue_station_code
+from services.volunteers.domain.signing import (
+    StationCode,
+    check_station_code,
+    issue_station_code,
+    short_code_typed,
+)
 from services.volunteers.usecases import patterns
 from services.volunteers.usecases.members import ensure_member
 from services.volunteers.usecases.paging import PageQuery, page
@@ -24,6 +31,15 @@ from services.volunteers.usecases.scope import require_scope
 from suite.events import CheckinRecorded
 
 QR_PREFIX = "civic-checkin:"
+
+# Six typed digits can be guessed where a signed code cannot: a member gets a few wrong
+# ones free, then waits that double with each (2 s, 4 s, ... 5 min). Two codes of a
+# station are valid at a time, so a guess hits one time in 500,000.
+SHORT_CODE_GUESSES = Slowdown("checkin-short-code", free=5, base_seconds=2, cap_seconds=300)
+
+
+def short_code_guesses(redis: Redis) -> GuessCounter:
+    return GuessCounter(redis, SHORT_CODE_GUESSES)
 
 
 @dataclass(frozen=True)
@@ -83,14 +99,26 @@ def _distance_within(station: Organization, command: CheckIn) -> float:
     return distance
 
 
-def check_in(db: Session, principal: Principal, command: CheckIn, cfg: VolunteersConfig) -> Checkin:
-    """Check in with the station's current code, from within its radius; once a day, and
-    each code once per member. Crowds on one code and impossible journeys are flagged."""
+def check_in(
+    db: Session,
+    principal: Principal,
+    command: CheckIn,
+    cfg: VolunteersConfig,
+    guesses: GuessCounter,
+) -> Checkin:
+    """Check in with the station's current code (signed, or its six digits typed), from
+    within its radius; once a day, and each code once per member. Wrong typed codes slow
+    the member down. Crowds on one code and impossible journeys are flagged."""
     now = now_utc()
     station = db.get(Organization, command.station_id)
     if station is None or not _has_place(station):
         raise Invalid.field("station_id", "No station has this id.")
+    typed = short_code_typed(command.code) is not None
+    if typed:
+        _let_guess(guesses, principal.id, now.timestamp())
     code_expires = _check_code(station, command.code, cfg, now.timestamp())
+    if typed:
+        guesses.clear(str(principal.id))
     distance = _distance_within(station, command)
     ensure_member(db, principal)
     checkin = Checkin(
@@ -118,6 +146,16 @@ def check_in(db: Session, principal: Principal, command: CheckIn, cfg: Volunteer
         ),
     )
     return checkin
+
+
+def _let_guess(guesses: GuessCounter, member_id: uuid.UUID, now: float) -> None:
+    guess = guesses.guess(str(member_id), now)
+    if not guess.allowed:
+        raise TooMany(
+            f"Too many wrong codes; try again in {guess.wait} seconds.",
+            kind="too-many-code-guesses",
+            retry_after=guess.wait,
+        )
 
 
 def _insert_once(db: Session, checkin: Checkin) -> None:

@@ -152,3 +152,46 @@ def test_another_stations_scanned_qr_is_an_invalid_code(client, world):
     wrong = check_in(client, world.member, world.station["id"], elsewhere)
     assert wrong.status_code == 422 and wrong.json["type"].endswith("/invalid-code")
     assert "code" in wrong.json["errors"]
+
+
+def test_the_six_digits_typed_check_in_as_the_signed_code_does(client, world):
+    code = current_code(client, world)
+    short = code["short_code"]
+    assert len(short) == 6 and short.isdigit()
+    typed = f"{short[:3]} {short[3:]}"  # as the station's screen shows it
+    response = check_in(client, world.member, world.station["id"], typed)
+    assert response.status_code == 201, response.json
+    # the same code, once per member: the signed one is refused as the typed one would be
+    again = check_in(client, world.member, world.station["id"], code["code"])
+    assert again.status_code == 409
+    assert len(outbox_events("checkin.recorded")) == 1
+
+
+def test_wrong_six_digits_slow_the_member_down_and_signed_codes_do_not(client, world):
+    code = current_code(client, world)
+    wrong = f"{(int(code['short_code']) + 1) % 1_000_000:06d}"
+    for _ in range(5):
+        refused = check_in(client, world.member, world.station["id"], wrong)
+        assert refused.status_code == 422, refused.json
+        assert refused.json["type"].endswith("/invalid-code")
+    slowed = check_in(client, world.member, world.station["id"], code["short_code"])
+    assert slowed.status_code == 429
+    assert slowed.json["type"].endswith("/too-many-code-guesses")
+    assert int(slowed.headers["Retry-After"]) >= 1
+    # someone else is not slowed by it, and a signed code cannot be guessed, so is not either
+    other = check_in(client, world.rider, world.station["id"], code["short_code"])
+    assert other.status_code == 201, other.json
+    signed = check_in(client, world.member, world.station["id"], code["code"])
+    assert signed.status_code == 201, signed.json
+
+
+def test_a_right_six_digits_wipe_the_wrong_ones(client, world, redis_client):
+    code = current_code(client, world)
+    wrong = f"{(int(code['short_code']) + 7) % 1_000_000:06d}"
+    for _ in range(3):
+        assert check_in(client, world.member, world.station["id"], wrong).status_code == 422
+    guesses = f"civic:guesses:checkin-short-code:{world.member.id}"
+    assert int(redis_client.hget(guesses, "failures")) == 3
+    right = check_in(client, world.member, world.station["id"], code["short_code"])
+    assert right.status_code == 201, right.json
+    assert not redis_client.exists(guesses)

@@ -15,6 +15,7 @@ from services.volunteers.domain.signing import (
     derive_key,
     issue_station_code,
     record_signature_valid,
+    short_code_typed,
     sign_record,
 )
 
@@ -56,6 +57,45 @@ def test_forged_foreign_and_malformed_codes():
     assert kind_of(code, T0, key=derive_key("other", "station-code")) == "invalid-code"
     for junk in ("", "x", "c1.abc.def", "c2.1.2", "c1..", code + ".x"):
         assert kind_of(junk, T0) == "invalid-code"
+
+
+def test_a_short_code_is_six_digits_and_names_the_same_code():
+    issued = issue_station_code(KEY, STATION, T0, TTL)
+    assert len(issued.short_code) == 6 and issued.short_code.isdigit()
+    expires = int(issued.expires_at.timestamp())
+    # typed as shown ("482 913") or in one go, it names the signed code's expiry
+    shown = f"{issued.short_code[:3]} {issued.short_code[3:]}"
+    for typed in (issued.short_code, shown, f" {shown} "):
+        assert check_station_code(KEY, STATION, typed, T0, TTL) == expires
+    assert check_station_code(KEY, STATION, issued.code, T0, TTL) == expires
+
+
+def test_a_short_code_lives_as_long_as_its_signed_code():
+    issued = issue_station_code(KEY, STATION, T0, TTL)
+    expires = issued.expires_at.timestamp()
+    assert kind_of(issued.short_code, expires - 1) is None  # shown before a rotation
+    assert kind_of(issued.short_code, expires) == "invalid-code"  # says nothing of why
+    assert issue_station_code(KEY, STATION, T0 + TTL, TTL).short_code != issued.short_code
+
+
+def test_a_short_code_is_the_stations_own():
+    issued = issue_station_code(KEY, STATION, T0, TTL)
+    assert kind_of(issued.short_code, T0, station=uuid.uuid4()) == "invalid-code"
+    assert kind_of(issued.short_code, T0, key=derive_key("other", "station-code")) == "invalid-code"
+    wrong = f"{(int(issued.short_code) + 1) % 1_000_000:06d}"
+    assert kind_of(wrong, T0) == "invalid-code"
+
+
+@pytest.mark.parametrize("typed", ["12345", "1234567", "12a456", "١٢٣٤٥٦", "12-3456", ""])
+def test_what_is_not_six_ascii_digits_is_not_a_short_code(typed):
+    assert short_code_typed(typed) is None
+    assert kind_of(typed, T0) == "invalid-code"
+
+
+def test_short_codes_spread_over_the_digits():
+    seen = {issue_station_code(KEY, uuid.uuid4(), T0, TTL).short_code for _ in range(2000)}
+    assert len(seen) > 1990  # collisions at the rate of a million codes, not of a few
+    assert min(seen) < "100000" and max(seen) > "900000"
 
 
 def test_digits_python_calls_digits_but_int_refuses_are_an_invalid_code():
