@@ -142,3 +142,21 @@ class MakeRun:
         assert self.process is not None
         os.killpg(self.process.pid, signal.SIGKILL)
         self.process.wait(10)
+
+
+def session_leaders(pids: list[int]) -> set[int]:
+    """Those of ``pids`` that lead a session: the Procfile's own processes, which honcho
+    starts each in a session of its own (``sh -c``, which runs the command as its child).
+    Their children may come and go on their own: rq forks its scheduler in a process that
+    ends when another holds the scheduler's lock and is started again later."""
+    leaders = set()
+    for pid in pids:
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text()
+        except OSError:
+            continue  # gone already
+        # after the command's name in parentheses: state ppid pgrp session ...
+        session = int(stat.rpartition(")")[2].split()[3])
+        if session == pid:
+            leaders.add(pid)
+    return leaders
