@@ -16,8 +16,14 @@ from webargs.flaskparser import FlaskParser
 from common import auth
 from common.db import Database, retry_on_dead_connection
 from common.health import Check, health_blueprint
-from common.hot_reads import REQUEST_ID_KEY, HotReads
-from common.logs import REQUEST_ID_HEADER, clean_request_id, configure_logging, log_access
+from common.hot_reads import HotReads
+from common.logs import (
+    REQUEST_ID_HEADER,
+    REQUEST_ID_KEY,
+    clean_request_id,
+    configure_logging,
+    log_access,
+)
 from common.problems import register_error_handlers
 from common.reads import Reads
 from common.revocations import RevokedTokens

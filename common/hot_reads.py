@@ -28,7 +28,7 @@ import marshmallow as ma
 from flask import Flask, Response, g, request
 
 from common.auth import NARROWS_CALLERS
-from common.logs import REQUEST_ID_HEADER, clean_request_id, log_access
+from common.logs import REQUEST_ID_HEADER, REQUEST_ID_KEY, clean_request_id, log_access
 from common.tokens import InvalidToken, TokenVerifier, bearer_token
 
 if TYPE_CHECKING:
@@ -40,7 +40,6 @@ log = logging.getLogger(__name__)
 
 _MARK = "_hot_read_query"
 _ENVIRON = "hot_read_environ"  # on g while the fast path calls a view
-REQUEST_ID_KEY = "HTTP_" + REQUEST_ID_HEADER.upper().replace("-", "_")
 
 
 def hot_read(query: type[ma.Schema]) -> Callable[[F], F]:
@@ -71,7 +70,7 @@ class HotReads:
         # the request hooks the fast path stands in for (the request id, the access line,
         # the NUL check, which a plain GET of a known path passes): checked again at the
         # first call, when the app is complete
-        self._hooks = _request_hooks(app)
+        self._hooks = frozenset(_request_hooks(app))
         self._hooks_checked = False
         for rule in app.url_map.iter_rules():
             view = _marked(app.view_functions[rule.endpoint])
@@ -89,11 +88,12 @@ class HotReads:
     ) -> Iterable[bytes] | None:
         """The answer, or None: Flask answers this request."""
         target = self.targets.get(environ.get("PATH_INFO", ""))
-        if target is None or not self.enabled or not _plain_get(environ):
+        if target is None or not _plain_get(environ):
             return None
         if not self._hooks_checked:
             self._check_hooks()
-            return self(environ, start_response)
+        if not self.enabled:
+            return None
         started = time.perf_counter()
         try:
             token = bearer_token(environ.get("HTTP_AUTHORIZATION"))
@@ -127,7 +127,7 @@ class HotReads:
 
     def _check_hooks(self) -> None:
         """Turn the fast path off when the app has request hooks it would skip."""
-        added = set(_request_hooks(self.app)) - set(self._hooks)
+        added = set(_request_hooks(self.app)) - self._hooks
         if added:
             self.enabled = False
             log.warning(

@@ -17,6 +17,8 @@ import time
 from typing import Any, cast
 
 REQUEST_ID_HEADER = "X-Request-ID"
+# the same header as a WSGI environ names it: read from the environ, not through a header view
+REQUEST_ID_KEY = "HTTP_" + REQUEST_ID_HEADER.upper().replace("-", "_")
 
 # what every LogRecord has: anything else on a record was passed as ``extra``
 _RECORD_FIELDS = frozenset(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-from common.logs import clean_request_id, log_access
+from common.logs import REQUEST_ID_KEY, clean_request_id, log_access
 from common.problems import PROBLEM_MEDIA_TYPE, problem_bytes
 from common.tokens import InvalidToken, TokenVerifier, bearer_token
 from gateway.upstream import HOP_BY_HOP, TooSlow, Unreachable, Upstream
@@ -176,7 +176,7 @@ class _Answerer:
         self.environ = environ
         self.start_response = start_response
         self.path = path
-        self.request_id = clean_request_id(environ.get("HTTP_X_REQUEST_ID"))
+        self.request_id = clean_request_id(environ.get(REQUEST_ID_KEY))
         self.started = time.perf_counter()
 
     def problem(

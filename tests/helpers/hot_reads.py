@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from flask import Flask, request_started
+from flask import Flask, request, request_started
 
 
 @contextmanager
@@ -15,8 +15,6 @@ def flask_requests(app: Flask) -> Iterator[list[str]]:
     seen: list[str] = []
 
     def started(sender: Flask, **_: Any) -> None:
-        from flask import request
-
         seen.append(request.path)
 
     request_started.connect(started, app)

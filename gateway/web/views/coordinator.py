@@ -113,9 +113,7 @@ def code(station_id: uuid.UUID) -> ResponseReturnValue:
     if not answer.ok:
         return jsonify(detail=problem_message(answer)), answer.status
     body = answer.body
-    return jsonify(
-        code=body["code"], short_code=body["short_code"], expires_at=body["expires_at"]
-    )
+    return jsonify(code=body["code"], short_code=body["short_code"], expires_at=body["expires_at"])
 
 
 @blp.get("/stations/<uuid:station_id>/code.svg")

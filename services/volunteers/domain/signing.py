@@ -20,12 +20,15 @@ CODE_VERSION = "c1"
 
 def derive_key(secret: str, purpose: str) -> bytes:
     """A key of its own for each purpose, from one configured secret."""
-    return hmac.new(secret.encode(), f"civic-volunteers:{purpose}".encode(), "sha256").digest()
+    return _digest(secret.encode(), f"civic-volunteers:{purpose}")
+
+
+def _digest(key: bytes, message: str) -> bytes:
+    return hmac.new(key, message.encode(), hashlib.sha256).digest()
 
 
 def _mac(key: bytes, message: str, length: int = 16) -> str:
-    digest = hmac.new(key, message.encode(), hashlib.sha256).digest()[:length]
-    return base64.urlsafe_b64encode(digest).decode().rstrip("=")
+    return base64.urlsafe_b64encode(_digest(key, message)[:length]).decode().rstrip("=")
 
 
 SHORT_CODE_DIGITS = 6
@@ -51,7 +54,7 @@ def issue_station_code(key: bytes, station_id: uuid.UUID, now: float, ttl: int) 
 
 
 def _short_code(key: bytes, station_id: uuid.UUID, expires: int) -> str:
-    digest = hmac.new(key, f"checkin-short:{station_id}:{expires}".encode(), "sha256").digest()
+    digest = _digest(key, f"checkin-short:{station_id}:{expires}")
     return f"{int.from_bytes(digest[:8], 'big') % 10**SHORT_CODE_DIGITS:0{SHORT_CODE_DIGITS}d}"
 
 
@@ -103,9 +106,7 @@ def _check_short_code(key: bytes, station_id: uuid.UUID, typed: str, now: float,
         if hmac.compare_digest(_short_code(key, station_id, expires), typed):
             matched = expires
     if matched is None:
-        raise Invalid.field(
-            "code", "This is not the station's current code.", kind="invalid-code"
-        )
+        raise Invalid.field("code", "This is not the station's current code.", kind="invalid-code")
     return matched
 
 

@@ -19,8 +19,10 @@ class _Query(ma.Schema):
     limit = ma.fields.Integer(load_default=3)
 
 
-def _app(blueprint: Blueprint):
-    return build_app("rewards", __name__, {"TESTING": True}, api_blueprints=[blueprint])
+def _app(blueprint: Blueprint, on_ready=None):
+    return build_app(
+        "rewards", __name__, {"TESTING": True}, api_blueprints=[blueprint], on_ready=on_ready
+    )
 
 
 @pytest.fixture
@@ -139,13 +141,7 @@ def test_a_request_hook_added_later_turns_the_fast_path_off(auth_header, caplog)
         response.headers["X-Stamped"] = "yes"
         return response
 
-    app = build_app(
-        "rewards",
-        __name__,
-        {"TESTING": True},
-        api_blueprints=[blp],
-        on_ready=lambda app: app.after_request(stamp),
-    )
+    app = _app(blp, on_ready=lambda app: app.after_request(stamp))
     try:
         with flask_requests(app) as built:
             answer = app.test_client().get("/api/v1/hooked/", headers=auth_header())
